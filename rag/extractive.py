@@ -1,0 +1,137 @@
+"""The offline answerer: quote the retrieved sentences that answer the question, with sources.
+
+Each sentence of the top chunks gets a score from two signals:
+- meaning: cosine similarity of its embedding to the question's;
+- coverage: the share of the question's terms it contains, weighted by rarity (idf),
+  so "Tom Lee" or "NFIB" count for more than "small caps". A term no article
+  contains counts fully against coverage: that is how "bitcoin" questions get refused.
+
+    score = MEANING_WEIGHT * cosine + (1 - MEANING_WEIGHT) * coverage
+
+The best sentence must reach REFUSAL_THRESHOLD (calibrated on the dev questions by
+evals/calibrate.py), else the answer is the fixed refusal. Up to MAX_SENTENCES
+sentences close to the best are quoted, each attributed to its source and date,
+because outlooks in these articles go stale ("As of 2024-12-03, Golden10 Data reported: ...").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from rag.answerer import REFUSAL
+from rag.embeddings import Embedder
+from rag.keyword import KeywordIndex
+from rag.records import Answer, Citation, Hit
+from rag.sentences import split_sentences
+from rag.terms import terms
+
+MEANING_WEIGHT = 0.5
+REFUSAL_THRESHOLD = 0.45
+MAX_SENTENCES = 3
+KEEP_RATIO = 0.85  # a further sentence must score at least this share of the best one
+MIN_SENTENCE_WORDS = 4  # headings ("Debt Issue") are not answers
+
+# Words that shape a question but carry no content to look for in the answer.
+QUESTION_TERMS = frozenset(
+    terms(
+        "what which who whom whose when where why how does do did much many say said says tell "
+        "according article articles report reported mention mentioned expect per cent percent"
+    )
+)
+
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    text: str
+    hit: Hit
+    meaning: float
+    coverage: float
+    score: float
+
+
+class ExtractiveAnswerer:
+    name = "extractive"
+
+    def __init__(self, embedder: Embedder, vocabulary: Callable[[], KeywordIndex]) -> None:
+        self._embedder = embedder
+        self._vocabulary = vocabulary
+        self._embed_sentence = lru_cache(maxsize=50_000)(lambda s: embedder.embed([s])[0])
+
+    def answer(self, question: str, hits: list[Hit]) -> Answer:
+        ranked = self.rank_sentences(question, hits)
+        if not ranked or ranked[0].score < REFUSAL_THRESHOLD:
+            return Answer(question=question, text=REFUSAL, refused=True, citations=[], hits=hits, backend=self.name)
+        chosen = [s for s in ranked[:MAX_SENTENCES] if s.score >= KEEP_RATIO * ranked[0].score]
+        text, citations = compose(chosen)
+        return Answer(question=question, text=text, refused=False, citations=citations, hits=hits, backend=self.name)
+
+    def rank_sentences(self, question: str, hits: list[Hit]) -> list[ScoredSentence]:
+        candidates = _unique_sentences(hits)
+        if not candidates:
+            return []
+        question_vector = self._embedder.embed([question])[0]
+        vectors = self._sentence_vectors([s for s, _ in candidates])
+        meanings = vectors @ question_vector
+        weights = self._term_weights(question)
+        scored = []
+        for (sentence, hit), meaning in zip(candidates, meanings):
+            coverage = _coverage(weights, set(terms(sentence)) | set(terms(hit.title)))
+            score = MEANING_WEIGHT * float(meaning) + (1 - MEANING_WEIGHT) * coverage
+            scored.append(ScoredSentence(sentence, hit, float(meaning), coverage, score))
+        return sorted(scored, key=lambda s: -s.score)
+
+    def _sentence_vectors(self, sentences: list[str]) -> np.ndarray:
+        return np.vstack([self._embed_sentence(s) for s in sentences])
+
+    def _term_weights(self, question: str) -> dict[str, float]:
+        vocabulary = self._vocabulary()
+        return {t: vocabulary.idf(t) for t in set(terms(question)) - QUESTION_TERMS}
+
+
+def _unique_sentences(hits: list[Hit]) -> list[tuple[str, Hit]]:
+    """Sentences of the hits, best hit first; a sentence repeated by chunk overlap is kept once."""
+    seen: set[tuple[str, str]] = set()
+    found = []
+    for hit in hits:
+        for sentence in split_sentences(hit.text):
+            key = (hit.article_id, sentence)
+            if key not in seen and len(sentence.split()) >= MIN_SENTENCE_WORDS:
+                seen.add(key)
+                found.append((sentence, hit))
+    return found
+
+
+def _coverage(weights: dict[str, float], sentence_terms: set[str]) -> float:
+    total = sum(weights.values())
+    return sum(w for t, w in weights.items() if t in sentence_terms) / total if total else 0.0
+
+
+def compose(chosen: list[ScoredSentence]) -> tuple[str, list[Citation]]:
+    """Group the quoted sentences by source; number sources 1..N in order of first use."""
+    numbers: dict[str, int] = {}
+    quotes: dict[str, list[str]] = {}
+    for s in chosen:
+        numbers.setdefault(s.hit.chunk_id, len(numbers) + 1)
+        quotes.setdefault(s.hit.chunk_id, []).append(s.text)
+    hits = {s.hit.chunk_id: s.hit for s in chosen}
+    parts = []
+    for chunk_id, n in numbers.items():
+        hit = hits[chunk_id]
+        sentences = " ".join(f"{q} [{n}]" for q in quotes[chunk_id])
+        parts.append(f"{attribution(hit)}: {sentences}")
+    citations = [
+        Citation(n=n, article_id=hits[c].article_id, title=hits[c].title, publisher=hits[c].publisher,
+                 published=hits[c].published, chunk_id=c, quote=" ".join(quotes[c]))
+        for c, n in numbers.items()
+    ]  # fmt: skip
+    return "\n\n".join(parts), citations
+
+
+def attribution(hit: Hit) -> str:
+    """'As of 2024-12-03, Golden10 Data reported' (or as much of that as the metadata allows)."""
+    source = hit.publisher or f"“{hit.title}”"
+    return f"As of {hit.published}, {source} reported" if hit.published else f"{source} reported (undated)"

@@ -1,0 +1,112 @@
+"""Plain records passed between the pipeline stages.
+
+Ids are content hashes: the same text always gets the same id, so writing a
+record twice is a no-op and a changed article gets new chunk ids.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+
+def content_hash(*parts: str, length: int = 16) -> str:
+    """Stable short hash of some strings: content_hash("a", "b") never equals content_hash("ab")."""
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+    return digest[:length]
+
+
+@dataclass(frozen=True)
+class Article:
+    """One source document after loading: metadata plus its cleaned body text."""
+
+    id: str
+    title: str
+    body: str
+    publisher: str = ""
+    author: str = ""
+    published: str = ""  # ISO 'YYYY-MM-DD', or "" when the source gives no date
+    url: str = ""
+    source_path: str = ""
+    fingerprint: str = ""  # hash of the raw file: unchanged files are skipped on re-ingest
+
+    @property
+    def published_int(self) -> int:
+        """The date as YYYYMMDD, because Chroma's range filters only compare numbers; 0 if unknown."""
+        return int(self.published.replace("-", "")) if self.published else 0
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A run of whole sentences from one article, sized in tokens."""
+
+    article_id: str
+    position: int
+    text: str  # the sentences themselves, as shown to users
+    header: str  # "title | publisher | date", prepended for indexing only
+    tokens: int
+
+    @property
+    def id(self) -> str:
+        return content_hash(self.article_id, self.header, self.text)
+
+    @property
+    def indexed_text(self) -> str:
+        return f"{self.header}\n{self.text}"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with its fused score and its rank in each retriever (1-based; None = not found)."""
+
+    chunk_id: str
+    article_id: str
+    title: str
+    publisher: str
+    published: str
+    text: str
+    position: int
+    score: float
+    dense_rank: int | None = None
+    bm25_rank: int | None = None
+    dense_similarity: float | None = None
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Source [n] of an answer: the chunk it points at and the passage quoted from it."""
+
+    n: int
+    article_id: str
+    title: str
+    publisher: str
+    published: str
+    chunk_id: str
+    quote: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What a model call cost: tokens, latency and an estimate in US dollars."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    model_seconds: float = 0.0
+    cost_usd: float = 0.0
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The reply to one question. Every [n] in `text` has exactly one citation with that n."""
+
+    question: str
+    text: str
+    refused: bool
+    citations: list[Citation]
+    hits: list[Hit]
+    backend: str
+    unsupported: list[str] = field(default_factory=list)  # answer sentences their sources do not back
+    notice: str = ""  # e.g. "the model was unreachable; this answer is extractive"
+    usage: Usage = field(default_factory=Usage)
+    seconds: float = 0.0

@@ -1,0 +1,160 @@
+"""Hybrid retrieval: Chroma dense search and BM25, fused by reciprocal rank fusion.
+
+RRF scores a chunk by its ranks, not its raw scores, so the two retrievers need
+no calibration against each other:
+
+    score(chunk) = sum over retrievers of 1 / (rrf_k + rank)
+    dense ranks 1, 3 and BM25 rank 2, rrf_k=60 -> 1/61 + 1/62 ≈ 0.0325 for a chunk found by both
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Literal
+
+import numpy as np
+
+from rag.embeddings import Embedder
+from rag.errors import InputError
+from rag.keyword import KeywordIndex
+from rag.records import Hit
+from rag.store import ChunkStore, StoredChunk
+
+Mode = Literal["hybrid", "dense", "bm25"]
+MODES: tuple[Mode, ...] = ("hybrid", "dense", "bm25")
+CANDIDATES = 50  # each retriever's depth before fusion
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which chunks may be retrieved: a published-date range (inclusive) and a set of publishers."""
+
+    published_from: str = ""  # 'YYYY-MM-DD'
+    published_to: str = ""
+    publishers: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for value in (self.published_from, self.published_to):
+            if value:
+                try:
+                    dt.date.fromisoformat(value)
+                except ValueError as exc:
+                    raise InputError(f"Date filter {value!r} is not YYYY-MM-DD (e.g. 2024-01-22).") from exc
+
+    @property
+    def active(self) -> bool:
+        return bool(self.published_from or self.published_to or self.publishers)
+
+    def where(self) -> dict[str, Any] | None:
+        """The same conditions as a Chroma `where` clause (dates compare as YYYYMMDD integers)."""
+        clauses: list[dict[str, Any]] = []
+        if self.published_from:
+            clauses.append({"published_int": {"$gte": _as_int(self.published_from)}})
+        if self.published_to:
+            clauses.append({"published_int": {"$lte": _as_int(self.published_to)}})
+        if self.publishers:
+            clauses.append({"publisher": {"$in": list(self.publishers)}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def admits(self, metadata: dict[str, Any]) -> bool:
+        date = int(metadata.get("published_int", 0))
+        if self.published_from and not date >= _as_int(self.published_from):
+            return False
+        if self.published_to and not (0 < date <= _as_int(self.published_to)):
+            return False
+        return not self.publishers or metadata.get("publisher") in self.publishers
+
+
+def _as_int(iso: str) -> int:
+    return int(iso.replace("-", ""))
+
+
+class HybridRetriever:
+    def __init__(self, store: ChunkStore, embedder: Embedder, *, rrf_k: int) -> None:
+        self._store = store
+        self._embedder = embedder
+        self._rrf_k = rrf_k
+        self._lock = threading.Lock()
+        self._generation: str | None = None
+        self._chunks: dict[str, StoredChunk] = {}
+        self._keyword = KeywordIndex([], [])
+        self._embed_query = lru_cache(maxsize=1024)(self._embed_uncached)
+
+    @property
+    def keyword(self) -> KeywordIndex:
+        return self._keyword
+
+    def chunk(self, chunk_id: str) -> StoredChunk:
+        return self._chunks[chunk_id]
+
+    def refresh(self) -> None:
+        """Reload the chunk table and BM25 when another ingest has swapped the live generation."""
+        generation = self._store.generation()
+        if generation == self._generation:
+            return
+        with self._lock:
+            if generation == self._generation:
+                return
+            chunks = {c.id: c for c, _ in self._store.chunks()}
+            ids = list(chunks)
+            texts = [f"{chunks[i].metadata.get('header', '')}\n{chunks[i].text}" for i in ids]
+            self._keyword = KeywordIndex(ids, texts)
+            self._chunks = chunks
+            self._generation = generation
+
+    def embed_query(self, question: str) -> np.ndarray:
+        return self._embed_query(question)
+
+    def _embed_uncached(self, question: str) -> np.ndarray:
+        return self._embedder.embed([question])[0]
+
+    def retrieve(self, question: str, *, k: int, filters: Filters | None = None, mode: Mode = "hybrid") -> list[Hit]:
+        if mode not in MODES:
+            raise InputError(f"Retriever mode {mode!r} is not one of {', '.join(MODES)}.")
+        self.refresh()
+        filters = filters or Filters()
+        dense: list[tuple[str, float]] = []
+        sparse: list[tuple[str, float]] = []
+        if mode in ("hybrid", "dense"):
+            matches = self._store.query(self.embed_query(question), n=CANDIDATES, where=filters.where())
+            dense = [(m.id, m.similarity) for m in matches if m.id in self._chunks]
+        if mode in ("hybrid", "bm25"):
+            allowed = {c.id for c in self._chunks.values() if filters.admits(c.metadata)} if filters.active else None
+            sparse = self._keyword.search(question, n=CANDIDATES, allowed=allowed)
+        return self._fuse(dense, sparse, k)
+
+    def _fuse(self, dense: list[tuple[str, float]], sparse: list[tuple[str, float]], k: int) -> list[Hit]:
+        dense_rank = {cid: rank for rank, (cid, _) in enumerate(dense, start=1)}
+        sparse_rank = {cid: rank for rank, (cid, _) in enumerate(sparse, start=1)}
+        similarity = dict(dense)
+        scores: dict[str, float] = {}
+        for ranks in (dense_rank, sparse_rank):
+            for cid, rank in ranks.items():
+                scores[cid] = scores.get(cid, 0.0) + 1.0 / (self._rrf_k + rank)
+        best = sorted(scores, key=lambda cid: (-scores[cid], cid))[:k]
+        return [
+            _hit(self._chunks[cid], scores[cid], dense_rank.get(cid), sparse_rank.get(cid), similarity.get(cid))
+            for cid in best
+        ]
+
+
+def _hit(chunk: StoredChunk, score: float, dense_rank: int | None, bm25_rank: int | None, sim: float | None) -> Hit:
+    m = chunk.metadata
+    return Hit(
+        chunk_id=chunk.id,
+        article_id=m["article_id"],
+        title=m.get("title", ""),
+        publisher=m.get("publisher", ""),
+        published=m.get("published", ""),
+        text=chunk.text,
+        position=int(m.get("position", 0)),
+        score=score,
+        dense_rank=dense_rank,
+        bm25_rank=bm25_rank,
+        dense_similarity=sim,
+    )

@@ -1,0 +1,205 @@
+"""The chunk index in Chroma, changed only by atomic swaps.
+
+Chunks live in a generation collection, e.g. `articles-3f2a9c1e`. A state
+collection (`articles-state`) names the live generation in its metadata. An
+ingest builds a new generation beside the live one (copying unchanged chunks
+with their vectors, embedding only new ones), then flips the pointer in a single
+metadata write, then drops the old generation. A crash at any point before the
+flip leaves the old generation live and answering; leftovers are removed by the
+next ingest.
+
+    state.metadata = {"live": "articles-3f2a9c1e", "embedding_model": "all-MiniLM-L6-v2-onnx-int8"}
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import chromadb
+import numpy as np
+from chromadb.errors import ChromaError, NotFoundError
+
+from rag.errors import EmbeddingMismatch, IndexError_
+
+WRITE_BATCH = 1000
+READ_BATCH = 2000
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    id: str
+    text: str
+    metadata: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DenseMatch:
+    id: str
+    similarity: float  # cosine similarity, 1.0 = same direction
+
+
+class ChunkStore:
+    def __init__(self, client: Any, *, name: str, location: str) -> None:
+        self._client = client
+        self._name = name
+        self._location = location  # for messages: a path or a URL
+        self._state = self._guard(lambda: client.get_or_create_collection(f"{name}-state", embedding_function=None))
+
+    @classmethod
+    def persistent(cls, data_dir: Path, *, name: str) -> ChunkStore:
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True)
+            client = chromadb.PersistentClient(path=str(data_dir), settings=_chroma_settings())
+        except (OSError, ChromaError, ValueError, RuntimeError) as exc:
+            raise IndexError_(
+                f"The index at {data_dir} cannot be opened ({exc}). If it is damaged, move the folder "
+                "aside and run `rag ingest` to rebuild it; or set RAG_DATA_DIR to another folder."
+            ) from exc
+        return cls(client, name=name, location=str(data_dir))
+
+    # -- reading -----------------------------------------------------------------
+
+    def live_model(self) -> str | None:
+        """The embedding model of the live generation; None when nothing is indexed yet."""
+        metadata = self._state_metadata()
+        return metadata.get("embedding_model") if metadata.get("live") else None
+
+    def check_model(self, model_id: str) -> None:
+        built_with = self.live_model()
+        if built_with is not None and built_with != model_id:
+            raise EmbeddingMismatch(
+                f"The index at {self._location} was built with embedding model {built_with}, but "
+                f"{model_id} is configured. Run `rag ingest --rebuild` to re-embed, or set RAG_EMBEDDING back."
+            )
+
+    def generation(self) -> str | None:
+        return self._state_metadata().get("live")
+
+    def count(self) -> int:
+        live = self._live()
+        return self._guard(live.count) if live is not None else 0
+
+    def chunks(self, *, with_embeddings: bool = False) -> Iterator[tuple[StoredChunk, np.ndarray | None]]:
+        """Every live chunk, in batches (a large index is never read in one go)."""
+        live = self._live()
+        if live is None:
+            return
+        include = ["documents", "metadatas"] + (["embeddings"] if with_embeddings else [])
+        offset = 0
+        while True:
+            batch = self._guard(lambda: live.get(include=include, limit=READ_BATCH, offset=offset))
+            if not batch["ids"]:
+                return
+            vectors = batch["embeddings"] if with_embeddings else [None] * len(batch["ids"])
+            for cid, text, metadata, vector in zip(batch["ids"], batch["documents"], batch["metadatas"], vectors):
+                yield StoredChunk(cid, text, dict(metadata)), vector
+            offset += len(batch["ids"])
+
+    def query(self, vector: np.ndarray, *, n: int, where: dict[str, Any] | None) -> list[DenseMatch]:
+        live = self._live()
+        if live is None:
+            return []
+        n = min(n, self._guard(live.count))
+        if n == 0:
+            return []
+        result = self._guard(
+            lambda: live.query(query_embeddings=[vector.tolist()], n_results=n, where=where, include=["distances"])
+        )
+        return [DenseMatch(cid, 1.0 - dist) for cid, dist in zip(result["ids"][0], result["distances"][0])]
+
+    # -- writing -----------------------------------------------------------------
+
+    def swap_in(
+        self,
+        *,
+        keep_ids: set[str],
+        new_chunks: list[StoredChunk],
+        new_vectors: np.ndarray,
+        model_id: str,
+    ) -> None:
+        """Make the live set `keep_ids` (copied from the live generation) plus `new_chunks`, atomically."""
+        old = self.generation()
+        fresh = f"{self._name}-{uuid.uuid4().hex[:8]}"
+        collection = self._guard(
+            lambda: self._client.create_collection(
+                fresh, embedding_function=None, metadata={"hnsw:space": "cosine", "embedding_model": model_id}
+            )
+        )
+        try:
+            if keep_ids:
+                kept = [(c, v) for c, v in self.chunks(with_embeddings=True) if c.id in keep_ids]
+                self._write(collection, [c for c, _ in kept], np.array([v for _, v in kept], dtype=np.float32))
+            self._write(collection, new_chunks, new_vectors)
+            self._guard(lambda: self._state.modify(metadata={"live": fresh, "embedding_model": model_id}))
+        except BaseException:
+            self._drop(fresh)  # best effort; a leftover is removed by the next swap
+            raise
+        if old:
+            self._drop(old)
+        self.remove_leftovers()
+
+    def remove_leftovers(self) -> None:
+        """Drop generations an interrupted ingest left behind (never the live one)."""
+        live = self.generation()
+        for collection in self._guard(self._client.list_collections):
+            name = collection if isinstance(collection, str) else collection.name
+            if name.startswith(f"{self._name}-") and name not in (live, f"{self._name}-state"):
+                self._drop(name)
+
+    def _write(self, collection: Any, chunks: list[StoredChunk], vectors: np.ndarray) -> None:
+        for i in range(0, len(chunks), WRITE_BATCH):
+            part = chunks[i : i + WRITE_BATCH]
+            self._guard(
+                lambda: collection.add(
+                    ids=[c.id for c in part],
+                    documents=[c.text for c in part],
+                    metadatas=[c.metadata for c in part],
+                    embeddings=vectors[i : i + WRITE_BATCH].tolist(),
+                )
+            )
+
+    def _drop(self, name: str) -> None:
+        try:
+            self._client.delete_collection(name)
+        except (ChromaError, ValueError):
+            pass  # already gone, or the server is away: remove_leftovers retries next time
+
+    # -- plumbing ----------------------------------------------------------------
+
+    def _state_metadata(self) -> dict[str, Any]:
+        state = self._guard(lambda: self._client.get_collection(f"{self._name}-state", embedding_function=None))
+        return dict(state.metadata or {})
+
+    def _live(self) -> Any:
+        name = self.generation()
+        if not name:
+            return None
+        try:
+            return self._client.get_collection(name, embedding_function=None)
+        except NotFoundError as exc:
+            raise IndexError_(
+                f"The index at {self._location} names generation {name}, which is missing. "
+                "Run `rag ingest --rebuild` to rebuild it."
+            ) from exc
+        except ChromaError as exc:
+            raise self._translate(exc) from exc
+
+    def _guard(self, call: Any) -> Any:
+        try:
+            return call()
+        except ChromaError as exc:
+            raise self._translate(exc) from exc
+
+    def _translate(self, exc: Exception) -> IndexError_:
+        return IndexError_(
+            f"The index at {self._location} failed: {exc}. If it is damaged, move it aside and run `rag ingest`."
+        )
+
+
+def _chroma_settings() -> Any:
+    # No telemetry: it would try the network on every start.
+    return chromadb.config.Settings(anonymized_telemetry=False, allow_reset=False)
