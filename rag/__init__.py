@@ -1,7 +1,7 @@
 """Cited answers over financial news about small-cap stocks.
 
-    from rag import Assistant
-    answer = Assistant().ask("What does Goldman expect from the Russell 2000?")
+from rag import Assistant
+answer = Assistant().ask("What does Goldman expect from the Russell 2000?")
 """
 
 from rag.answerer import REFUSAL, Answerer

@@ -34,4 +34,3 @@ def to_article(raw: RawDocument) -> Article:
         source_path=str(raw.path.resolve()),
         fingerprint=raw.fingerprint,
     )
-

@@ -47,10 +47,12 @@ class Assistant:
     def backend(self) -> str:
         return self.answerer.name
 
-    def ask(self, question: str, *, k: int | None = None, filters: Filters | None = None) -> Answer:
+    def ask(
+        self, question: str, *, k: int | None = None, filters: Filters | None = None, mode: Mode = "hybrid"
+    ) -> Answer:
         started = time.perf_counter()
         question = self._check_question(question)
-        hits = self.retrieve(question, k=k or self.settings.top_k, filters=filters)
+        hits = self.retrieve(question, k=k or self.settings.top_k, filters=filters, mode=mode)
         answer = self.answerer.answer(question, hits)
         return replace(answer, seconds=time.perf_counter() - started)
 

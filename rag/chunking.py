@@ -11,6 +11,8 @@ that spans a boundary is whole in at least one chunk. A sentence longer than
 
 from __future__ import annotations
 
+import datetime as dt
+
 from rag.records import Article, Chunk
 from rag.sentences import split_sentences
 from rag.tokens import count_tokens
@@ -36,8 +38,18 @@ def chunk_article(article: Article, *, max_tokens: int, overlap: int) -> list[Ch
 
 
 def chunk_header(article: Article) -> str:
-    """'Title | Publisher | 2024-01-22': gives both retrievers the source and the date."""
-    return " | ".join(part for part in (article.title, article.publisher, article.published) if part)
+    """'Title | Publisher | 2024-01-22 (January 22, 2024)': both retrievers see the source and the date.
+
+    The date is also written in words, so that "in January 2024" in a question
+    matches the articles of that month for BM25 as well as for embeddings.
+    """
+    date = f"{article.published} ({_in_words(article.published)})" if article.published else ""
+    return " | ".join(part for part in (article.title, article.publisher, date) if part)
+
+
+def _in_words(iso: str) -> str:
+    day = dt.date.fromisoformat(iso)
+    return f"{day:%B} {day.day}, {day.year}"
 
 
 def _make_chunk(article_id: str, position: int, header: str, units: list[tuple[str, int, int]]) -> Chunk:

@@ -126,8 +126,7 @@ def parse_metadata(header: str, path: Path) -> dict[str, str]:
     unknown = set(map(str, data)) - set(METADATA_FIELDS)
     if unknown:
         raise DocumentError(
-            f"{path}: unknown metadata field(s) {', '.join(sorted(unknown))}; "
-            f"use only {', '.join(METADATA_FIELDS)}."
+            f"{path}: unknown metadata field(s) {', '.join(sorted(unknown))}; use only {', '.join(METADATA_FIELDS)}."
         )
     metadata = {key: "" if value is None else str(value).strip() for key, value in data.items()}
     if "published" in data and data["published"] is not None:

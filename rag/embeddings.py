@@ -90,7 +90,8 @@ class OpenAIEmbedder:
         try:
             response = self._client.embeddings.create(model=self._model, input=texts)
         except openai.OpenAIError as exc:
-            raise RagError(f"Embedding with {self._model} failed: {exc.__class__.__name__}. Check the key and URL.") from exc
+            failure = exc.__class__.__name__
+            raise RagError(f"Embedding with {self._model} failed ({failure}); check the key and URL.") from exc
         return _normalise(np.array([item.embedding for item in response.data], dtype=np.float32))
 
 

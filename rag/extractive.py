@@ -6,16 +6,18 @@ Each sentence of the top chunks gets a score from two signals:
   so "Tom Lee" or "NFIB" count for more than "small caps". A term no article
   contains counts fully against coverage: that is how "bitcoin" questions get refused.
 
-    score = MEANING_WEIGHT * cosine + (1 - MEANING_WEIGHT) * coverage
+    score = meaning_weight * cosine + (1 - meaning_weight) * coverage
 
-The best sentence must reach REFUSAL_THRESHOLD (calibrated on the dev questions by
-evals/calibrate.py), else the answer is the fixed refusal. Up to MAX_SENTENCES
-sentences close to the best are quoted, each attributed to its source and date,
+The best sentence must reach the refusal threshold (calibrated on the dev questions
+by evals/calibrate.py), and a year the question names must appear in its chunk or
+its date, else the answer is the fixed refusal. Up to `max_sentences` sentences
+close to the best are quoted, each attributed to its source and date,
 because outlooks in these articles go stale ("As of 2024-12-03, Golden10 Data reported: ...").
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -29,11 +31,20 @@ from rag.records import Answer, Citation, Hit
 from rag.sentences import split_sentences
 from rag.terms import terms
 
-MEANING_WEIGHT = 0.5
-REFUSAL_THRESHOLD = 0.45
-MAX_SENTENCES = 3
-KEEP_RATIO = 0.85  # a further sentence must score at least this share of the best one
 MIN_SENTENCE_WORDS = 4  # headings ("Debt Issue") are not answers
+YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+
+
+@dataclass(frozen=True)
+class ExtractiveParams:
+    """The answerer's knobs; the defaults come from evals/calibrate.py on the dev questions."""
+
+    meaning_weight: float = 0.5
+    refusal_threshold: float = 0.45
+    max_sentences: int = 3
+    keep_ratio: float = 0.85  # a further sentence must score (with its coverage bonus) this share of the best
+    coverage_bonus: float = 0.5
+
 
 # Words that shape a question but carry no content to look for in the answer.
 QUESTION_TERMS = frozenset(
@@ -51,41 +62,69 @@ class ScoredSentence:
     meaning: float
     coverage: float
     score: float
+    terms: frozenset[str]
+    context_years: frozenset[str]  # years named in its chunk or its date: "in 2026" needs a source about 2026
 
 
 class ExtractiveAnswerer:
     name = "extractive"
 
-    def __init__(self, embedder: Embedder, vocabulary: Callable[[], KeywordIndex]) -> None:
+    def __init__(
+        self, embedder: Embedder, vocabulary: Callable[[], KeywordIndex], params: ExtractiveParams | None = None
+    ) -> None:
+        self.params = params or ExtractiveParams()
         self._embedder = embedder
         self._vocabulary = vocabulary
         self._embed_sentence = lru_cache(maxsize=50_000)(lambda s: embedder.embed([s])[0])
 
     def answer(self, question: str, hits: list[Hit]) -> Answer:
-        ranked = self.rank_sentences(question, hits)
-        if not ranked or ranked[0].score < REFUSAL_THRESHOLD:
+        chosen = self.choose(question, self.rank_sentences(question, hits))
+        if not chosen:
             return Answer(question=question, text=REFUSAL, refused=True, citations=[], hits=hits, backend=self.name)
-        chosen = [s for s in ranked[:MAX_SENTENCES] if s.score >= KEEP_RATIO * ranked[0].score]
         text, citations = compose(chosen)
         return Answer(question=question, text=text, refused=False, citations=citations, hits=hits, backend=self.name)
+
+    def choose(self, question: str, ranked: list[ScoredSentence]) -> list[ScoredSentence]:
+        """The best sentence, then others close to it that add question terms it lacks; [] means refuse.
+
+        "How did tech, the S&P 500 and the Russell 2000 compare?" wants sentences
+        about each index, so a second sentence earns a bonus for the terms it adds.
+        """
+        p = self.params
+        years = set(YEAR.findall(question))
+        eligible = [s for s in ranked if years <= s.context_years]
+        if not eligible or eligible[0].score < p.refusal_threshold:
+            return []
+        weights = self._term_weights(question)
+        chosen, covered = [eligible[0]], set(eligible[0].terms)
+        while len(chosen) < p.max_sentences:
+            rest = [(s.score + p.coverage_bonus * _coverage(weights, s.terms - covered), s)
+                    for s in eligible if s not in chosen]  # fmt: skip
+            if not rest:
+                break
+            value, best = max(rest, key=lambda pair: pair[0])
+            if value < p.keep_ratio * chosen[0].score:
+                break
+            chosen.append(best)
+            covered |= best.terms
+        return chosen
 
     def rank_sentences(self, question: str, hits: list[Hit]) -> list[ScoredSentence]:
         candidates = _unique_sentences(hits)
         if not candidates:
             return []
         question_vector = self._embedder.embed([question])[0]
-        vectors = self._sentence_vectors([s for s, _ in candidates])
+        vectors = np.vstack([self._embed_sentence(s) for s, _ in candidates])
         meanings = vectors @ question_vector
         weights = self._term_weights(question)
         scored = []
         for (sentence, hit), meaning in zip(candidates, meanings):
-            coverage = _coverage(weights, set(terms(sentence)) | set(terms(hit.title)))
-            score = MEANING_WEIGHT * float(meaning) + (1 - MEANING_WEIGHT) * coverage
-            scored.append(ScoredSentence(sentence, hit, float(meaning), coverage, score))
+            sentence_terms = frozenset(terms(sentence))
+            coverage = _coverage(weights, sentence_terms)
+            score = self.params.meaning_weight * float(meaning) + (1 - self.params.meaning_weight) * coverage
+            context_years = frozenset(YEAR.findall(f"{hit.text} {hit.published}"))
+            scored.append(ScoredSentence(sentence, hit, float(meaning), coverage, score, sentence_terms, context_years))
         return sorted(scored, key=lambda s: -s.score)
-
-    def _sentence_vectors(self, sentences: list[str]) -> np.ndarray:
-        return np.vstack([self._embed_sentence(s) for s in sentences])
 
     def _term_weights(self, question: str) -> dict[str, float]:
         vocabulary = self._vocabulary()
@@ -105,7 +144,7 @@ def _unique_sentences(hits: list[Hit]) -> list[tuple[str, Hit]]:
     return found
 
 
-def _coverage(weights: dict[str, float], sentence_terms: set[str]) -> float:
+def _coverage(weights: dict[str, float], sentence_terms: frozenset[str] | set[str]) -> float:
     total = sum(weights.values())
     return sum(w for t, w in weights.items() if t in sentence_terms) / total if total else 0.0
 

@@ -13,9 +13,11 @@ next ingest.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +93,7 @@ class ChunkStore:
         include = ["documents", "metadatas"] + (["embeddings"] if with_embeddings else [])
         offset = 0
         while True:
-            batch = self._guard(lambda: live.get(include=include, limit=READ_BATCH, offset=offset))
+            batch = self._guard(partial(live.get, include=include, limit=READ_BATCH, offset=offset))
             if not batch["ids"]:
                 return
             vectors = batch["embeddings"] if with_embeddings else [None] * len(batch["ids"])
@@ -153,20 +155,19 @@ class ChunkStore:
     def _write(self, collection: Any, chunks: list[StoredChunk], vectors: np.ndarray) -> None:
         for i in range(0, len(chunks), WRITE_BATCH):
             part = chunks[i : i + WRITE_BATCH]
-            self._guard(
-                lambda: collection.add(
-                    ids=[c.id for c in part],
-                    documents=[c.text for c in part],
-                    metadatas=[c.metadata for c in part],
-                    embeddings=vectors[i : i + WRITE_BATCH].tolist(),
-                )
+            add = partial(
+                collection.add,
+                ids=[c.id for c in part],
+                documents=[c.text for c in part],
+                metadatas=[c.metadata for c in part],
+                embeddings=vectors[i : i + WRITE_BATCH].tolist(),
             )
+            self._guard(add)
 
     def _drop(self, name: str) -> None:
-        try:
+        # Already gone, or the server is away: remove_leftovers tries again next time.
+        with contextlib.suppress(ChromaError, ValueError):
             self._client.delete_collection(name)
-        except (ChromaError, ValueError):
-            pass  # already gone, or the server is away: remove_leftovers retries next time
 
     # -- plumbing ----------------------------------------------------------------
 

@@ -1,0 +1,153 @@
+"""Run the graded questions through the Python API and score every answer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from tqdm import tqdm
+
+from evals import metrics as m
+from evals.dataset import Question
+from rag.assistant import Assistant
+from rag.retrieve import Mode
+
+
+@dataclass
+class QuestionResult:
+    id: str
+    type: str
+    split: str
+    question: str
+    expected: str
+    answer: str
+    refused: bool
+    backend: str
+    cited: list[str]
+    evidence_hit: bool | None
+    reciprocal_rank: float | None
+    ndcg10: float | None
+    fact_recall: float | None
+    citation_valid: bool
+    citation_recall: float | None
+    citation_precision: float | None
+    seconds: float
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float
+    notice: str
+    failure: str = ""
+
+
+@dataclass
+class RunResult:
+    config: dict[str, Any]
+    summary: dict[str, float]
+    by_type: dict[str, dict[str, float]]
+    questions: list[QuestionResult] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"config": self.config, "summary": self.summary, "by_type": self.by_type,
+                "questions": [asdict(q) for q in self.questions]}  # fmt: skip
+
+
+def run_eval(
+    assistant: Assistant,
+    questions: list[Question],
+    *,
+    k: int = 5,
+    mode: Mode = "hybrid",
+    progress: bool = True,
+) -> RunResult:
+    results = [
+        score_question(assistant, q, k=k, mode=mode)
+        for q in tqdm(questions, desc=f"Evaluating ({mode})", unit="q", disable=not progress, leave=False)
+    ]
+    config = {"k": k, "mode": mode, "backend": assistant.backend, "questions": len(questions)}
+    return RunResult(config=config, summary=summarise(results), by_type=by_type(results), questions=results)
+
+
+def score_question(assistant: Assistant, q: Question, *, k: int, mode: Mode) -> QuestionResult:
+    ranked = assistant.retrieve(q.question, k=max(k, 10), mode=mode)
+    answer = assistant.ask(q.question, k=k, mode=mode)
+    hits_by_id = {h.chunk_id: h for h in answer.hits}
+    cited = [(c.article_id, hits_by_id[c.chunk_id].text) for c in answer.citations if c.chunk_id in hits_by_id]
+    relevant_total = sum(m.is_evidence(h.text, h.article_id, q) for h in assistant.retrieve(q.question, k=50))
+    r = QuestionResult(
+        id=q.id, type=q.type, split=q.split, question=q.question, expected=q.answer, answer=answer.text,
+        refused=answer.refused, backend=answer.backend,
+        cited=[f"[{c.n}] {c.publisher} {c.published} {c.article_id}" for c in answer.citations],
+        evidence_hit=m.evidence_hit(q, ranked, k) if q.answerable else None,
+        reciprocal_rank=m.reciprocal_rank(q, ranked) if q.answerable else None,
+        ndcg10=m.ndcg_at_10(q, ranked, relevant_total) if q.answerable else None,
+        fact_recall=m.key_fact_recall(q, answer) if q.answerable else None,
+        citation_valid=m.citation_valid(answer),
+        citation_recall=m.citation_recall(q, answer, [t for _, t in cited]) if q.answerable else None,
+        citation_precision=m.citation_precision(q, cited) if q.answerable else None,
+        seconds=answer.seconds, prompt_tokens=answer.usage.prompt_tokens,
+        completion_tokens=answer.usage.completion_tokens, cost_usd=answer.usage.cost_usd, notice=answer.notice,
+    )  # fmt: skip
+    r.failure = failure_reason(q, r)
+    return r
+
+
+def failure_reason(q: Question, r: QuestionResult) -> str:
+    reasons = []
+    if not r.citation_valid:
+        reasons.append("citation markers do not match the sources")
+    if not q.answerable:
+        return "; ".join(reasons + ([] if r.refused else ["answered an unanswerable question"]))
+    if r.refused:
+        reasons.append("refused an answerable question")
+    if not r.evidence_hit:
+        reasons.append("gold evidence not in top k")
+    missing = [fact[0] for fact, ok in zip(q.key_facts, m.facts_in(r.answer, q)) if not ok]
+    if missing and not r.refused:
+        reasons.append("missing " + ", ".join(repr(f) for f in missing))
+    return "; ".join(reasons)
+
+
+def _mean(values: Iterable[float | None]) -> float:
+    present = [float(v) for v in values if v is not None]
+    return sum(present) / len(present) if present else 0.0
+
+
+def summarise(results: list[QuestionResult]) -> dict[str, float]:
+    answerable = [r for r in results if r.type != "unanswerable"]
+    unanswerable = [r for r in results if r.type == "unanswerable"]
+    seconds = [r.seconds for r in results]
+    return {
+        "evidence_hit_at_k": _mean(r.evidence_hit for r in answerable),
+        "mrr": _mean(r.reciprocal_rank for r in answerable),
+        "ndcg_at_10": _mean(r.ndcg10 for r in answerable),
+        "key_fact_recall": _mean(r.fact_recall for r in answerable),
+        "answers_with_all_facts": _mean(float(r.fact_recall == 1.0) for r in answerable),
+        "citation_validity": _mean(float(r.citation_valid) for r in results),
+        "citation_recall": _mean(r.citation_recall for r in answerable),
+        "citation_precision": _mean(r.citation_precision for r in answerable),
+        "refusal_recall": _mean(float(r.refused) for r in unanswerable),
+        "false_refusals": float(sum(r.refused for r in answerable)),
+        "false_refusal_rate": _mean(float(r.refused) for r in answerable),
+        "latency_p50_ms": 1000 * m.percentile(seconds, 50),
+        "latency_p95_ms": 1000 * m.percentile(seconds, 95),
+        "prompt_tokens": float(sum(r.prompt_tokens for r in results)),
+        "completion_tokens": float(sum(r.completion_tokens for r in results)),
+        "cost_usd": sum(r.cost_usd for r in results),
+    }
+
+
+def by_type(results: list[QuestionResult]) -> dict[str, dict[str, float]]:
+    table: dict[str, dict[str, float]] = {}
+    for kind in sorted({r.type for r in results}):
+        group = [r for r in results if r.type == kind]
+        if kind == "unanswerable":
+            table[kind] = {"n": len(group), "refusal_recall": _mean(float(r.refused) for r in group)}
+        else:
+            table[kind] = {
+                "n": len(group),
+                "evidence_hit_at_k": _mean(r.evidence_hit for r in group),
+                "key_fact_recall": _mean(r.fact_recall for r in group),
+                "false_refusal_rate": _mean(float(r.refused) for r in group),
+            }
+    return table
