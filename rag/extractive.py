@@ -29,7 +29,7 @@ from rag.embeddings import Embedder
 from rag.keyword import KeywordIndex
 from rag.records import Answer, Citation, Hit
 from rag.sentences import split_sentences
-from rag.terms import terms
+from rag.terms import names, terms
 
 MIN_SENTENCE_WORDS = 4  # headings ("Debt Issue") are not answers
 YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
@@ -39,11 +39,13 @@ YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 class ExtractiveParams:
     """The answerer's knobs; the defaults come from evals/calibrate.py on the dev questions."""
 
-    meaning_weight: float = 0.5
-    refusal_threshold: float = 0.45
-    max_sentences: int = 3
-    keep_ratio: float = 0.85  # a further sentence must score (with its coverage bonus) this share of the best
-    coverage_bonus: float = 0.5
+    meaning_weight: float = 0.7
+    refusal_threshold: float = 0.32
+    # A question that names something no article mentions ("Tesla", "ECB") must clear a higher bar.
+    unknown_name_threshold: float = 0.45
+    max_sentences: int = 2
+    keep_ratio: float = 0.7  # a further sentence must score (with its coverage bonus) this share of the best
+    coverage_bonus: float = 0.3
 
 
 # Words that shape a question but carry no content to look for in the answer.
@@ -93,7 +95,8 @@ class ExtractiveAnswerer:
         p = self.params
         years = set(YEAR.findall(question))
         eligible = [s for s in ranked if years <= s.context_years]
-        if not eligible or eligible[0].score < p.refusal_threshold:
+        threshold = p.unknown_name_threshold if self.unknown_names(question) else p.refusal_threshold
+        if not eligible or eligible[0].score < threshold:
             return []
         weights = self._term_weights(question)
         chosen, covered = [eligible[0]], set(eligible[0].terms)
@@ -125,6 +128,10 @@ class ExtractiveAnswerer:
             context_years = frozenset(YEAR.findall(f"{hit.text} {hit.published}"))
             scored.append(ScoredSentence(sentence, hit, float(meaning), coverage, score, sentence_terms, context_years))
         return sorted(scored, key=lambda s: -s.score)
+
+    def unknown_names(self, question: str) -> list[str]:
+        vocabulary = self._vocabulary()
+        return [n for n in names(question) if any(not vocabulary.knows(t) for t in terms(n))]
 
     def _term_weights(self, question: str) -> dict[str, float]:
         vocabulary = self._vocabulary()

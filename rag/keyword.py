@@ -26,6 +26,9 @@ class KeywordIndex:
         if ids:
             self._bm25.index(tokenized, show_progress=False)
 
+    def knows(self, term: str) -> bool:
+        return term in self._df
+
     def idf(self, term: str) -> float:
         """Smoothed inverse document frequency; a term no chunk contains gets the highest value."""
         n = max(len(self.ids), 1)

@@ -11,6 +11,7 @@ from functools import lru_cache
 import Stemmer
 
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[a-z]+")
+_WORD = re.compile(r"[A-Za-z][\w&-]*|\d[\d.,]*\d|\d")
 # The common English function words (NLTK's list, plus question words). bm25s's own list has only
 # 33 words; "what", "how" or "did" left in are rare in news prose, so their high idf pulled in noise.
 _STOPWORDS = frozenset(
@@ -33,6 +34,16 @@ def terms(text: str) -> list[str]:
     return [_stem(w) for w in words]
 
 
+def names(text: str) -> list[str]:
+    """Words that name something: capitalised after the first word, acronyms, and numbers.
+
+    names("What did Tesla deliver in Q2 2024, per the ECB?") -> ["Tesla", "Q2", "2024", "ECB"]
+    """
+    words = _WORD.findall(text)
+    return [w for i, w in enumerate(words) if w[0].isdigit() or w.isupper() or (i > 0 and w[0].isupper())]
+
+
 @lru_cache(maxsize=100_000)
 def _stem(word: str) -> str:
-    return word if word[0].isdigit() else _stemmer.stemWord(word)
+    # "2,500" and "2500" are one number; a decimal point stays ("2.2").
+    return re.sub(r",(?=\d{3}\b)", "", word) if word[0].isdigit() else _stemmer.stemWord(word)
