@@ -7,6 +7,7 @@ so it can never disagree with the dense side for longer than one rebuild.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import Counter
 
@@ -14,6 +15,9 @@ import bm25s
 import numpy as np
 
 from rag.terms import terms
+
+# bm25s logs every index build at DEBUG through a logger it sets up itself.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
 class KeywordIndex:

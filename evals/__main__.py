@@ -1,0 +1,102 @@
+"""python -m evals: run the graded questions and write a report.
+
+python -m evals                       # hybrid, offline (or the configured model), all questions
+python -m evals --modes dense bm25 hybrid --split dev
+python -m evals --gate                # exit 1 when a metric breaks evals/thresholds.toml
+python -m evals --save-baseline       # deliberately replace evals/results/baseline/
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import shutil
+import sys
+import tempfile
+import tomllib
+from collections.abc import Sequence
+from pathlib import Path
+
+from evals.dataset import QUESTIONS_PATH, TYPES, load_questions
+from evals.report import BASELINE_DIR, RESULTS_DIR, write_report
+from evals.run import run_eval
+from rag.assistant import Assistant
+from rag.errors import RagError
+from rag.retrieve import MODES
+
+THRESHOLDS_PATH = Path(__file__).parent / "thresholds.toml"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m evals", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    parser.add_argument("--questions", type=Path, default=QUESTIONS_PATH)
+    parser.add_argument("--split", choices=["dev", "test", "all"], default="all")
+    parser.add_argument("--type", dest="types", action="append", choices=TYPES, help="only this type (repeatable)")
+    parser.add_argument("-k", type=int, default=5)
+    parser.add_argument("--modes", nargs="+", choices=MODES, default=["hybrid"], help="retrievers to compare")
+    parser.add_argument("--answerer", choices=["auto", "extractive"], default="auto",
+                        help="auto: the configured model if any, else extractive")  # fmt: skip
+    parser.add_argument("--data-dir", help="use this index instead of a fresh temporary one")
+    parser.add_argument("--out", type=Path, help="report folder (default evals/results/<timestamp>)")
+    parser.add_argument("--gate", action="store_true", help="fail when the hybrid run breaks thresholds.toml")
+    parser.add_argument("--save-baseline", action="store_true", help="also store this run as the baseline")
+    parser.add_argument("--quiet", action="store_true")
+    args = parser.parse_args(argv)
+    try:
+        return _run(args)
+    except RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
+    questions = [
+        q for q in load_questions(args.questions)
+        if args.split in ("all", q.split) and (not args.types or q.type in args.types)
+    ]  # fmt: skip
+    if not questions:
+        print("error: no questions match the split and type options", file=sys.stderr)
+        return 1
+    with tempfile.TemporaryDirectory() as tmp:
+        overrides = {"show_progress": not args.quiet, "data_dir": args.data_dir or tmp}
+        if args.answerer == "extractive":
+            overrides.update(openai_api_key="", openai_base_url="")
+        assistant = Assistant(**overrides)
+        runs = {mode: run_eval(assistant, questions, k=args.k, mode=mode, progress=not args.quiet).to_json()
+                for mode in args.modes}  # fmt: skip
+    out = args.out or RESULTS_DIR / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    report = write_report(runs, out)
+    _print_summary(runs)
+    print(f"\nreport: {report}")
+    if args.save_baseline:
+        BASELINE_DIR.mkdir(parents=True, exist_ok=True)
+        for mode in runs:
+            shutil.copy(out / f"{mode}.json", BASELINE_DIR / f"{mode}.json")
+        print(f"baseline saved to {BASELINE_DIR}")
+    if args.gate:
+        return gate(runs.get("hybrid") or next(iter(runs.values())))
+    return 0
+
+
+def gate(run: dict) -> int:
+    limits = tomllib.loads(THRESHOLDS_PATH.read_text())
+    summary = run["summary"]
+    failures = [f"{m} = {summary[m]:.3f} < {v}" for m, v in limits.get("floors", {}).items() if summary[m] < v]
+    failures += [f"{m} = {summary[m]:.3f} > {v}" for m, v in limits.get("ceilings", {}).items() if summary[m] > v]
+    for failure in failures:
+        print(f"gate: FAILED {failure}", file=sys.stderr)
+    if not failures:
+        print("gate: all metrics within evals/thresholds.toml")
+    return 1 if failures else 0
+
+
+def _print_summary(runs: dict[str, dict]) -> None:
+    modes = list(runs)
+    print(f"\n{'metric':<24}" + "".join(f"{m:>10}" for m in modes))
+    for metric in runs[modes[0]]["summary"]:
+        print(f"{metric:<24}" + "".join(f"{runs[m]['summary'][metric]:>10.3f}" for m in modes))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,124 @@
+"""The `rag` command: ingest articles, ask questions, run the evals.
+
+    rag ingest                      # sync the corpus folder into the index
+    rag ingest my_articles/ a.md    # add or update these articles
+    rag ask "What does Goldman expect from the Russell 2000?"
+    rag eval --split dev
+
+Errors print one line (no traceback) and exit 1; RAG_DEBUG=1 shows the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from rag.errors import RagError
+from rag.records import Answer
+from rag.retrieve import Filters
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    try:
+        return args.run(args)
+    except RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the CLI never shows a traceback unless asked to
+        if os.environ.get("RAG_DEBUG"):
+            traceback.print_exc()
+        print(f"unexpected error: {exc.__class__.__name__}: {exc} (set RAG_DEBUG=1 for details)", file=sys.stderr)
+        return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rag", description="Cited answers over small-cap financial news.")
+    parser.add_argument("--data-dir", help="index folder (default: RAG_DATA_DIR or ./index)")
+    parser.add_argument("--corpus-dir", help="articles folder (default: RAG_CORPUS_DIR or ./corpus)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    ingest = commands.add_parser("ingest", help="add, update or sync articles into the index")
+    ingest.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the corpus folder, synced)")
+    ingest.add_argument("--sync", action="store_true", help="also remove articles gone from the given folders")
+    ingest.add_argument("--rebuild", action="store_true", help="re-embed everything (after changing the model)")
+    ingest.set_defaults(run=run_ingest)
+
+    ask = commands.add_parser("ask", help="answer a question from the articles, with sources")
+    ask.add_argument("question")
+    ask.add_argument("-k", type=int, default=None, help="number of chunks to retrieve (default 5)")
+    ask.add_argument("--from", dest="published_from", default="", help="only articles published on/after YYYY-MM-DD")
+    ask.add_argument("--to", dest="published_to", default="", help="only articles published on/before YYYY-MM-DD")
+    ask.add_argument("--publisher", action="append", default=[], help="only this publisher (repeatable)")
+    ask.set_defaults(run=run_ask)
+
+    evaluate = commands.add_parser("eval", help="run the offline eval suite (same as python -m evals)")
+    evaluate.add_argument("eval_args", nargs=argparse.REMAINDER, help="options for python -m evals")
+    evaluate.set_defaults(run=run_eval)
+    return parser
+
+
+def _assistant(args: argparse.Namespace, **extra: object):  # noqa: ANN202 - imported lazily for a fast --help
+    from rag.assistant import Assistant
+
+    return Assistant(data_dir=args.data_dir, corpus_dir=args.corpus_dir, **extra)
+
+
+def run_ingest(args: argparse.Namespace) -> int:
+    assistant = _assistant(args)
+    if args.paths:
+        report = assistant.ingest(args.paths, sync=args.sync, rebuild=args.rebuild)
+    else:
+        report = assistant.ingest([assistant.settings.corpus_dir], sync=True, rebuild=args.rebuild)
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(report.summary())
+    return 0
+
+
+def run_ask(args: argparse.Namespace) -> int:
+    filters = Filters(
+        published_from=args.published_from, published_to=args.published_to, publishers=tuple(args.publisher)
+    )
+    answer = _assistant(args).ask(args.question, k=args.k, filters=filters)
+    print(format_answer(answer))
+    return 0
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    from evals.__main__ import main as eval_main
+
+    extra = ["--data-dir", args.data_dir] if args.data_dir else []
+    return eval_main(extra + list(args.eval_args))
+
+
+def format_answer(answer: Answer) -> str:
+    lines = [answer.text]
+    if answer.notice:
+        lines += ["", f"Note: {answer.notice}"]
+    if answer.unsupported:
+        lines += ["", "Not supported by the cited sources:"] + [f"  - {s}" for s in answer.unsupported]
+    if answer.citations:
+        lines += ["", "Sources:"]
+        for c in answer.citations:
+            date = c.published or "undated"
+            lines.append(f"  [{c.n}] {c.title} ({c.publisher or 'unknown publisher'}, {date})")
+    lines += ["", f"({answer.backend}, {answer.seconds * 1000:.0f} ms)"]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,128 @@
+"""One chat turn against the Assistant, as a stream of conversation states; no Gradio in here.
+
+The conversation is a list of Turns, and the chat view, the sources panel and the
+follow-up history are all drawn from it, so they cannot disagree:
+
+    [Turn("What does Goldman expect?", answer=Answer(...)), Turn("And Yahoo?", partial="As of 2024-")]
+    -> history [("What does Goldman expect?", "As of 2024-01-10, ...")] for the next question
+
+`Assistant.stream` (text deltas, then the Answer) is used when the Assistant has it; else `ask`.
+A RagError becomes its own message in the chat; anything else is logged and shown as a short
+generic message, because a traceback helps nobody at the browser end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from typing import Any
+
+from rag.errors import InputError, RagError
+from rag.records import Answer
+from rag.retrieve import Filters
+from rag.ui.render import answer_html, error_html, pending_html, streaming_html
+from rag.ui.sources import sources_html
+
+log = logging.getLogger(__name__)
+
+UNEXPECTED = "Something went wrong on the server while answering. Try again; if it keeps happening, check the log."
+MAX_HISTORY_TURNS = 6  # follow-ups need the recent exchange, not the whole session in every prompt
+
+
+@dataclass(frozen=True)
+class Turn:
+    question: str
+    answer: Answer | None = None
+    partial: str = ""  # text streamed so far, until the Answer arrives
+    error: str = ""
+    filters_active: bool = False
+
+    @property
+    def done(self) -> bool:
+        return self.answer is not None or bool(self.error)
+
+
+def make_filters(date_from: str | None, date_to: str | None, publishers: list[str] | None) -> Filters:
+    """Filters from the controls; empty controls filter nothing. Raises InputError on a bad or reversed range."""
+    start, end = (date_from or "").strip()[:10], (date_to or "").strip()[:10]  # a picker may add a time
+    filters = Filters(published_from=start, published_to=end, publishers=tuple(publishers or ()))
+    if start and end and dt.date.fromisoformat(start) > dt.date.fromisoformat(end):
+        raise InputError(f"The date range is reversed: 'from' {start} is after 'to' {end}. Swap or clear them.")
+    return filters
+
+
+def history(turns: list[Turn]) -> list[tuple[str, str]]:
+    """(question, answer text) of the recent answered turns, oldest first; failed turns are left out."""
+    answered = [(t.question, t.answer.text) for t in turns if t.answer is not None]
+    return answered[-MAX_HISTORY_TURNS:]
+
+
+def messages(turns: list[Turn]) -> list[dict[str, str]]:
+    """The chat view: a user and an assistant message per turn (no user bubble for an empty question)."""
+    out = []
+    for i, turn in enumerate(turns):
+        if turn.question.strip():
+            out.append({"role": "user", "content": turn.question})
+        out.append({"role": "assistant", "content": _reply_html(turn, i)})
+    return out
+
+
+def sources(turns: list[Turn]) -> str:
+    return sources_html([(i, t.answer) for i, t in enumerate(turns) if t.answer is not None])
+
+
+def respond(
+    assistant: Any, turns: list[Turn], question: str, *, k: int, filter_values: Callable[[], Filters]
+) -> Iterator[list[Turn]]:
+    """Add one turn and yield the conversation each time it changes: pending, each delta, then done.
+
+    `filter_values` builds the Filters inside the error handling, so a bad date becomes a chat message.
+    """
+    turn = Turn(question=question or "")
+    done = list(turns)
+    yield [*done, turn]
+    try:
+        filters = filter_values()
+        turn = replace(turn, filters_active=filters.active)
+        for step in _ask(assistant, question, history(done), k=k, filters=filters):
+            turn = replace(turn, answer=step) if isinstance(step, Answer) else replace(turn, partial=turn.partial + step)
+            yield [*done, turn]
+        if turn.answer is None:
+            raise RuntimeError("the answer stream ended without an Answer")
+    except RagError as exc:
+        yield [*done, replace(turn, error=str(exc))]
+    except Exception:
+        log.exception("Answering %r failed", question)
+        yield [*done, replace(turn, error=UNEXPECTED)]
+
+
+def _ask(assistant: Any, question: str, past: list[tuple[str, str]], *, k: int, filters: Filters) -> Iterator[Any]:
+    """Text deltas then the Answer from `stream`, or just the Answer from `ask`; history only where accepted."""
+    streams = hasattr(assistant, "stream")
+    method = assistant.stream if streams else assistant.ask
+    kwargs: dict[str, Any] = {"k": k, "filters": filters}
+    if past and _accepts(method, "history"):
+        kwargs["history"] = past
+    if streams:
+        yield from method(question, **kwargs)
+    else:
+        yield method(question, **kwargs)
+
+
+def _accepts(method: Callable[..., Any], name: str) -> bool:
+    try:
+        parameters = inspect.signature(method).parameters
+    except (TypeError, ValueError):
+        return False
+    return name in parameters or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+
+
+def _reply_html(turn: Turn, index: int) -> str:
+    if turn.error:
+        return error_html(turn.error)
+    if turn.answer is not None:
+        return answer_html(turn.answer, turn=index, filters_active=turn.filters_active)
+    return streaming_html(turn.partial) if turn.partial else pending_html()

@@ -1,0 +1,135 @@
+"""The sources panel: for each answer, its cited passages with the quoted sentences marked, then the rest collapsed.
+
+    highlight("Stocks rose. Goldman expects 15%. Bonds fell.", "Goldman expects 15%.")
+    -> 'Stocks rose. <mark>Goldman expects 15%.</mark> Bonds fell.'
+
+The newest answer's sources are open; earlier answers' are folded into <details>, and
+a click on an old [n] opens them (see assets.CITE_JS). Every id is per answer
+(render.source_anchor), so [1] of the first answer never points at [1] of the second.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from html import escape
+
+from rag.records import Answer, Citation, Hit
+from rag.sentences import split_sentences
+from rag.ui.render import source_anchor
+
+EMPTY_PANEL = (
+    '<div class="sources-empty">Ask a question: the passages behind each answer appear here, '
+    "with the quoted sentences highlighted.</div>"
+)
+
+
+def highlight(text: str, quote: str) -> str:
+    """`text` escaped, with each place `quote` (or, failing that, each of its sentences) wrapped in <mark>.
+
+    Whitespace may differ between the two (a quote joins sentences with one space).
+    """
+    spans = _find(text, quote)
+    if not spans:
+        spans = [span for sentence in split_sentences(quote) for span in _find(text, sentence)]
+    out, at = [], 0
+    for start, end in _merge(spans):
+        out.append(escape(text[at:start]))
+        out.append(f"<mark>{escape(text[start:end])}</mark>")
+        at = end
+    out.append(escape(text[at:]))
+    return "".join(out)
+
+
+def sources_html(answers: Sequence[tuple[int, Answer]]) -> str:
+    """The panel for a whole conversation: (turn, answer) pairs, oldest first; the newest is shown open."""
+    if not answers:
+        return EMPTY_PANEL
+    blocks = [_turn_block(turn, answer, newest=i == len(answers) - 1) for i, (turn, answer) in enumerate(answers)]
+    return '<div class="sources">' + "".join(reversed(blocks)) + "</div>"
+
+
+def citation_html(citation: Citation, hit: Hit | None, *, turn: int) -> str:
+    """One cited passage: number, title, publisher and date, then the chunk with the quote marked."""
+    if hit is not None and _find_any(hit.text, citation.quote):
+        passage = highlight(hit.text, citation.quote)
+    else:
+        # The quote is not in the chunk (a model paraphrased it): show both rather than mark nothing.
+        chunk = f"<div class='passage-context'>{escape(hit.text)}</div>" if hit else ""
+        passage = f"<mark>{escape(citation.quote)}</mark>{chunk}"
+    return (
+        f'<article class="source" id="{source_anchor(turn, citation.n)}">'
+        f'<div class="source-head"><span class="source-n">[{citation.n}]</span>'
+        f'<span class="source-title">{escape(citation.title or "Untitled article")}</span></div>'
+        f'<div class="source-meta">{_byline(citation.publisher, citation.published)}'
+        f"{_scores(hit) if hit else ''}</div>"
+        f'<blockquote class="passage">{passage}</blockquote>'
+        "</article>"
+    )
+
+
+def uncited_html(hits: Sequence[Hit]) -> str:
+    """Retrieved passages no sentence cites, folded away, each with its fused score and ranks."""
+    if not hits:
+        return ""
+    items = "".join(
+        f'<details class="hit"><summary><span class="hit-title">{escape(h.title or "Untitled article")}</span>'
+        f'<span class="hit-meta">{_byline(h.publisher, h.published)}{_scores(h)}</span></summary>'
+        f'<div class="passage">{escape(h.text)}</div></details>'
+        for h in hits
+    )
+    plural = "s" if len(hits) != 1 else ""
+    return (
+        f'<details class="uncited"><summary>{len(hits)} more retrieved passage{plural}, not cited</summary>'
+        f"{items}</details>"
+    )
+
+
+def _turn_block(turn: int, answer: Answer, *, newest: bool) -> str:
+    hits = {h.chunk_id: h for h in answer.hits}
+    cited_ids = {c.chunk_id for c in answer.citations}
+    cited = "".join(citation_html(c, hits.get(c.chunk_id), turn=turn) for c in answer.citations)
+    if not answer.citations:
+        cited = '<div class="sources-none">No passage was cited for this answer.</div>'
+    uncited = uncited_html([h for h in answer.hits if h.chunk_id not in cited_ids])
+    question = f'<span class="turn-label">Sources for</span> “{escape(answer.question)}”'
+    return (
+        f'<details class="turn" data-turn="{turn}"{" open" if newest else ""}>'
+        f"<summary>{question}</summary>{cited}{uncited}</details>"
+    )
+
+
+def _byline(publisher: str, published: str) -> str:
+    parts = [escape(publisher) if publisher else "Unknown publisher", escape(published) if published else "undated"]
+    return f'<span class="byline">{" · ".join(parts)}</span>'
+
+
+def _scores(hit: Hit) -> str:
+    dense = f"#{hit.dense_rank}" if hit.dense_rank else "–"
+    bm25 = f"#{hit.bm25_rank}" if hit.bm25_rank else "–"
+    return (
+        f'<span class="scores" title="Reciprocal-rank fusion score, and the rank in each retriever">'
+        f"score {hit.score:.4f} · dense {dense} · BM25 {bm25}</span>"
+    )
+
+
+def _find(text: str, quote: str) -> list[tuple[int, int]]:
+    words = quote.split()
+    if not words:
+        return []
+    pattern = r"\s+".join(re.escape(w) for w in words)
+    return [m.span() for m in re.finditer(pattern, text)]
+
+
+def _find_any(text: str, quote: str) -> bool:
+    return bool(_find(text, quote) or any(_find(text, s) for s in split_sentences(quote)))
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
