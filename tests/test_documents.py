@@ -16,8 +16,20 @@ def write(path: Path, content: str | bytes) -> Path:
 
 
 def test_front_matter_fills_the_metadata(tmp_path: Path) -> None:
-    doc = read_document(write(tmp_path / "a.md", "---\ntitle: Caps\npublisher: Wire\nauthor: Ann\npublished: 2024-02-01\n---\nBody text.\n"))
-    assert (doc.id, doc.title, doc.publisher, doc.author, doc.published, doc.url) == ("a", "Caps", "Wire", "Ann", "2024-02-01", "")
+    doc = read_document(
+        write(
+            tmp_path / "a.md",
+            "---\ntitle: Caps\npublisher: Wire\nauthor: Ann\npublished: 2024-02-01\n---\nBody text.\n",
+        )
+    )
+    assert (doc.id, doc.title, doc.publisher, doc.author, doc.published, doc.url) == (
+        "a",
+        "Caps",
+        "Wire",
+        "Ann",
+        "2024-02-01",
+        "",
+    )
     assert doc.text == "Body text.\n"
     assert doc.warnings == []
 

@@ -68,7 +68,9 @@ def test_a_changed_article_replaces_its_chunks_and_a_removed_one_is_deleted(tmp_
 def test_adding_a_file_from_elsewhere_keeps_it_through_a_corpus_sync(tmp_path: Path, corpus_copy: Path) -> None:
     a = make(tmp_path / "idx", corpus_copy)
     extra = tmp_path / "mine.md"
-    extra.write_text("---\ntitle: Extra\npublisher: Me\npublished: 2025-01-02\n---\nMicro caps fell sharply in January.\n")
+    extra.write_text(
+        "---\ntitle: Extra\npublisher: Me\npublished: 2025-01-02\n---\nMicro caps fell sharply in January.\n"
+    )
     assert a.ingest(extra).added == ["mine"]
     a.ingest([corpus_copy], sync=True)
     assert "mine" in article_ids(a)
@@ -81,7 +83,9 @@ def test_a_bad_file_stops_the_ingest_before_anything_changes(tmp_path: Path, cor
     (corpus_copy / "empty.md").write_text("")
     with pytest.raises(DocumentError) as info:
         a.ingest([corpus_copy], sync=True)
-    assert "Nothing was ingested" in str(info.value) and "broken.txt" in str(info.value) and "empty.md" in str(info.value)
+    assert (
+        "Nothing was ingested" in str(info.value) and "broken.txt" in str(info.value) and "empty.md" in str(info.value)
+    )
     assert a._store.generation() == generation
     assert len(article_ids(a)) == 5
 
@@ -141,7 +145,15 @@ def test_querying_with_another_embedding_model_is_refused_until_rebuilt(tmp_path
     from rag.store import ChunkStore
 
     store = ChunkStore.persistent(tmp_path / "idx", name="articles")
-    ingest([corpus_copy], store=store, embedder=OtherModel(), chunking=ChunkingSettings(200, 1), sync_dirs=[corpus_copy], rebuild=True, progress=False)
+    ingest(
+        [corpus_copy],
+        store=store,
+        embedder=OtherModel(),
+        chunking=ChunkingSettings(200, 1),
+        sync_dirs=[corpus_copy],
+        rebuild=True,
+        progress=False,
+    )
     assert make(tmp_path / "idx", corpus_copy, OtherModel()).retrieve("Goldman", k=1)
 
 

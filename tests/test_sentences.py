@@ -3,7 +3,12 @@ from rag.sentences import split_sentences
 
 def test_keeps_abbreviations_initials_and_decimals_whole() -> None:
     text = "The U.S. index rose 2.5%. A survey ran Jan. 5-11. J. Smith agreed. It helped!"
-    assert split_sentences(text) == ["The U.S. index rose 2.5%.", "A survey ran Jan. 5-11.", "J. Smith agreed.", "It helped!"]
+    assert split_sentences(text) == [
+        "The U.S. index rose 2.5%.",
+        "A survey ran Jan. 5-11.",
+        "J. Smith agreed.",
+        "It helped!",
+    ]
 
 
 def test_splits_after_closing_quotes() -> None:

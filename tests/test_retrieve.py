@@ -1,0 +1,51 @@
+"""Hybrid retrieval over the real index: fusion, ranks, filters, modes."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag import Assistant, Filters
+from rag.errors import InputError
+
+
+def test_hits_carry_fused_score_and_each_retrievers_rank(assistant: Assistant) -> None:
+    hits = assistant.retrieve("What does Goldman Sachs expect from the Russell 2000 over 12 months?", k=5)
+    assert len(hits) == 5
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert all(h.dense_rank or h.bm25_rank for h in hits)
+    top = hits[0]
+    expected = sum(1 / (60 + r) for r in (top.dense_rank, top.bm25_rank) if r)
+    assert top.score == pytest.approx(expected)
+    assert any("15%" in h.text for h in hits)
+
+
+def test_keyword_only_finds_exact_rare_terms(assistant: Assistant) -> None:
+    hits = assistant.retrieve("Soneet Kapila", k=1, mode="bm25")
+    assert "Soneet Kapila" in hits[0].text and hits[0].dense_rank is None
+
+
+def test_dense_only_finds_paraphrases(assistant: Assistant) -> None:
+    hits = assistant.retrieve("companies that lose money did better when cuts were expected", k=5, mode="dense")
+    assert any("non-profitable" in h.text for h in hits)
+    assert all(h.bm25_rank is None for h in hits)
+
+
+def test_date_range_filter_applies_to_both_retrievers(assistant: Assistant) -> None:
+    window = Filters(published_from="2024-07-01", published_to="2024-12-31")
+    for mode in ("dense", "bm25", "hybrid"):
+        hits = assistant.retrieve("Russell 2000 small caps rally", k=10, filters=window, mode=mode)
+        assert hits and {h.published for h in hits} <= {"2024-07-18", "2024-12-03"}
+
+
+def test_publisher_filter(assistant: Assistant) -> None:
+    hits = assistant.retrieve("interest rates", k=10, filters=Filters(publishers=("Yahoo Finance",)))
+    assert hits and {h.publisher for h in hits} == {"Yahoo Finance"}
+
+
+def test_bad_filters_and_modes_are_input_errors(assistant: Assistant) -> None:
+    with pytest.raises(InputError, match="YYYY-MM-DD"):
+        Filters(published_from="July 2024")
+    with pytest.raises(InputError, match="not one of"):
+        assistant.retrieve("rates", mode="sparse")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="at least 1"):
+        assistant.retrieve("rates", k=0)
