@@ -10,6 +10,7 @@ of those folders and is no longer there is removed.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,9 +73,29 @@ def ingest(
     rebuild: bool = False,
     progress: bool = True,
 ) -> IngestReport:
-    started = time.perf_counter()
+    """Ingest article files; with `sync_dirs`, articles that came from those folders and are gone are removed."""
     report = IngestReport()
     articles = _load_all(find_documents(paths), report)
+    return ingest_articles(
+        articles, store=store, embedder=embedder, chunking=chunking, report=report,
+        remove=lambda source_path: _under(source_path, sync_dirs), rebuild=rebuild, progress=progress,
+    )  # fmt: skip
+
+
+def ingest_articles(
+    articles: list[Article],
+    *,
+    store: ChunkStore,
+    embedder: Embedder,
+    chunking: ChunkingSettings,
+    report: IngestReport | None = None,
+    remove: Callable[[str], bool] = lambda source_path: False,
+    rebuild: bool = False,
+    progress: bool = True,
+) -> IngestReport:
+    """Make the index hold `articles` (and keep others, unless `remove(source_path)` says so), in one swap."""
+    started = time.perf_counter()
+    report = report or IngestReport()
     indexed = _indexed_articles(store)
     same_model = store.live_model() in (None, embedder.model_id)
 
@@ -92,11 +113,11 @@ def ingest(
         unique = {c.id: c for c in chunks}  # a paragraph repeated in one article would repeat an id
         new_chunks.extend((article, c) for c in unique.values())
 
-    loaded = {a.id for a in articles}
+    given = {a.id for a in articles}
     for article_id, old in indexed.items():
-        if article_id in loaded:
+        if article_id in given:
             continue
-        if _under(old["source_path"], sync_dirs):
+        if remove(old["source_path"]):
             report.removed.append(article_id)
         elif same_model and not rebuild:
             keep_ids.update(old["chunk_ids"])

@@ -25,7 +25,7 @@ from rag.store import ChunkStore, StoredChunk
 
 Mode = Literal["hybrid", "dense", "bm25"]
 MODES: tuple[Mode, ...] = ("hybrid", "dense", "bm25")
-CANDIDATES = 50  # each retriever's depth before fusion
+CANDIDATES = 50  # each retriever's depth before fusion (at least k)
 
 
 @dataclass(frozen=True)
@@ -121,11 +121,11 @@ class HybridRetriever:
         dense: list[tuple[str, float]] = []
         sparse: list[tuple[str, float]] = []
         if mode in ("hybrid", "dense"):
-            matches = self._store.query(self.embed_query(question), n=CANDIDATES, where=filters.where())
+            matches = self._store.query(self.embed_query(question), n=max(CANDIDATES, k), where=filters.where())
             dense = [(m.id, m.similarity) for m in matches if m.id in self._chunks]
         if mode in ("hybrid", "bm25"):
             allowed = {c.id for c in self._chunks.values() if filters.admits(c.metadata)} if filters.active else None
-            sparse = self._keyword.search(question, n=CANDIDATES, allowed=allowed)
+            sparse = self._keyword.search(question, n=max(CANDIDATES, k), allowed=allowed)
         return self._fuse(dense, sparse, k)
 
     def _fuse(self, dense: list[tuple[str, float]], sparse: list[tuple[str, float]], k: int) -> list[Hit]:

@@ -1,0 +1,158 @@
+"""Retrieval and answering on public benchmark sets (a measurement script, not a test).
+
+    python -m evals.external scifact ../shared/bench/scifact
+    python -m evals.external squad ../shared/bench/squad_v2 --sample 600 --seed 7
+
+The data stays outside the project: the command takes its folder. Each set is indexed
+into its own Chroma collection in a temporary folder (or --data-dir to keep it).
+
+SciFact (BEIR): nDCG@10 and recall@100 on the 300 test queries for dense, BM25 and
+hybrid, next to the published BM25 (0.679) and all-MiniLM-L6-v2 (0.645) figures.
+SQuAD 2.0: one chunk per paragraph, a seeded sample of questions stratified by
+answerable/unanswerable; gold-paragraph hit@5, answers containing a gold answer,
+refusal recall on unanswerable and false refusals on answerable, next to BERT's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import re
+import string
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from tqdm import tqdm
+
+from rag.assistant import Assistant
+from rag.embeddings import LocalMiniLM
+from rag.ingest import ChunkingSettings, ingest_articles
+from rag.records import Article
+from rag.retrieve import MODES
+from rag.store import ChunkStore
+
+# Published reference figures (see shared/bench/README.md); printed beside ours, never used in code paths.
+SCIFACT_REFERENCE = {"BM25 (Anserini)": 0.679, "all-MiniLM-L6-v2 (MTEB)": 0.645, "BM25 + cross-encoder (BEIR)": 0.688}
+SQUAD_REFERENCE = {"BERT single: declines unanswerable": 0.823, "BERT single: wrongly declines answerable": 0.134}
+LONG_CHUNKS = ChunkingSettings(max_tokens=512, overlap=0)  # one chunk per abstract or paragraph, as BEIR scores them
+
+
+def build(name: str, articles: list[Article], data_dir: Path) -> Assistant:
+    """Index `articles` into collection `name` and open an Assistant on it (no corpus folder)."""
+    embedder = LocalMiniLM()
+    store = ChunkStore.persistent(data_dir, name=name)
+    started = time.perf_counter()
+    report = ingest_articles(articles, store=store, embedder=embedder, chunking=LONG_CHUNKS)
+    print(f"{name}: {report.chunks_total} chunks indexed ({report.chunks_embedded} embedded) in "
+          f"{time.perf_counter() - started:.0f} s")  # fmt: skip
+    empty = data_dir / "no-corpus"
+    empty.mkdir(exist_ok=True)
+    return Assistant(data_dir=data_dir, corpus_dir=empty, collection=name, embedder=embedder, show_progress=False,
+                     chunk_tokens=LONG_CHUNKS.max_tokens, chunk_overlap_sentences=0)  # fmt: skip
+
+
+# -- SciFact ---------------------------------------------------------------------------------------
+
+
+def scifact(folder: Path, data_dir: Path, limit: int | None) -> None:
+    docs = [json.loads(line) for line in (folder / "corpus.jsonl").read_text().splitlines() if line.strip()]
+    articles = [Article(id=d["_id"], title=d["title"], body=d["text"], publisher="SciFact") for d in docs]
+    queries = {q["_id"]: q["text"] for q in map(json.loads, (folder / "queries.jsonl").read_text().splitlines())}
+    qrels: dict[str, dict[str, int]] = defaultdict(dict)
+    for line in (folder / "qrels" / "test.tsv").read_text().splitlines()[1:]:
+        qid, doc_id, score = line.split("\t")
+        qrels[qid][doc_id] = int(score)
+    test_ids = sorted(qrels, key=int)[:limit]
+    assistant = build("scifact", articles, data_dir)
+    print(f"\nSciFact: {len(articles)} abstracts, {len(test_ids)} test queries")
+    print(f"{'retriever':<10} {'nDCG@10':>8} {'recall@100':>11} {'ms/query':>9}")
+    for mode in MODES:
+        ndcg, recall, started = 0.0, 0.0, time.perf_counter()
+        for qid in tqdm(test_ids, desc=mode, leave=False):
+            hits = assistant.retrieve(queries[qid], k=150, mode=mode)
+            ranked = list(dict.fromkeys(h.article_id for h in hits))[:100]  # documents, best chunk first
+            ndcg += ndcg_at(ranked, qrels[qid], 10)
+            recall += len(set(ranked) & set(qrels[qid])) / len(qrels[qid])
+        ms = 1000 * (time.perf_counter() - started) / len(test_ids)
+        print(f"{mode:<10} {ndcg / len(test_ids):>8.3f} {recall / len(test_ids):>11.3f} {ms:>9.1f}")
+    for label, value in SCIFACT_REFERENCE.items():
+        print(f"  published: {label}: nDCG@10 {value:.3f}")
+
+
+def ndcg_at(ranked: list[str], relevant: dict[str, int], k: int) -> float:
+    dcg = sum(relevant.get(doc, 0) / math.log2(i + 2) for i, doc in enumerate(ranked[:k]))
+    ideal = sum(g / math.log2(i + 2) for i, g in enumerate(sorted(relevant.values(), reverse=True)[:k]))
+    return dcg / ideal if ideal else 0.0
+
+
+# -- SQuAD 2.0 -------------------------------------------------------------------------------------
+
+
+def squad(folder: Path, data_dir: Path, sample: int, seed: int) -> None:
+    data = json.loads((folder / "dev-v2.0.half16.official-ids.json").read_text())["data"]
+    articles, questions = [], []
+    for doc in data:
+        for i, paragraph in enumerate(doc["paragraphs"]):
+            pid = f"{doc['title']}-{i}"
+            articles.append(Article(id=pid, title=doc["title"].replace("_", " "), body=paragraph["context"]))
+            for qa in paragraph["qas"]:
+                questions.append((qa, pid))
+    rng = random.Random(seed)
+    answerable = [q for q in questions if not q[0]["is_impossible"]]
+    impossible = [q for q in questions if q[0]["is_impossible"]]
+    chosen = rng.sample(answerable, min(sample // 2, len(answerable))) + rng.sample(
+        impossible, min(sample // 2, len(impossible))
+    )
+    assistant = build("squad", articles, data_dir)
+    print(f"\nSQuAD 2.0: {len(articles)} paragraphs; seeded sample of {len(chosen)} questions (seed {seed}), "
+          f"half answerable")  # fmt: skip
+    hit5 = contains = refused_impossible = refused_answerable = 0
+    n_answerable = sum(not qa["is_impossible"] for qa, _ in chosen)
+    for qa, pid in tqdm(chosen, desc="asking", leave=False):
+        answer = assistant.ask(qa["question"])
+        if qa["is_impossible"]:
+            refused_impossible += answer.refused
+            continue
+        hit5 += any(h.article_id == pid for h in answer.hits[:5])
+        refused_answerable += answer.refused
+        golds = {_squad_norm(a["text"]) for a in qa["answers"]}
+        contains += not answer.refused and any(g and g in _squad_norm(answer.text) for g in golds)
+    n_impossible = len(chosen) - n_answerable
+    print(f"gold paragraph hit@5 (answerable):        {hit5 / n_answerable:.3f}")
+    print(f"answer contains a gold answer:            {contains / n_answerable:.3f}")
+    print(f"refusal recall (unanswerable declined):   {refused_impossible / n_impossible:.3f}")
+    print(f"false refusals (answerable declined):     {refused_answerable / n_answerable:.3f}")
+    for label, value in SQUAD_REFERENCE.items():
+        print(f"  published: {label}: {value:.3f}")
+
+
+def _squad_norm(text: str) -> str:
+    """SQuAD's answer normalisation: lower case, no punctuation, no articles, single spaces."""
+    text = "".join(c for c in text.lower() if c not in set(string.punctuation))
+    return " ".join(re.sub(r"\b(a|an|the)\b", " ", text).split())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m evals.external", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    parser.add_argument("dataset", choices=["scifact", "squad"])
+    parser.add_argument("folder", type=Path, help="the data set's folder, e.g. ../shared/bench/scifact")
+    parser.add_argument("--data-dir", type=Path, help="keep the index here (default: a temporary folder)")
+    parser.add_argument("--limit", type=int, help="SciFact: only the first N test queries")
+    parser.add_argument("--sample", type=int, default=600, help="SQuAD: questions to ask (half unanswerable)")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = args.data_dir or Path(tmp)
+        if args.dataset == "scifact":
+            scifact(args.folder, data_dir, args.limit)
+        else:
+            squad(args.folder, data_dir, args.sample, args.seed)
+
+
+if __name__ == "__main__":
+    main()
