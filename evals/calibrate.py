@@ -61,7 +61,8 @@ def main() -> None:
     dev = [q for q in questions if q.split == "dev"]
     test = [q for q in questions if q.split == "test"]
     with tempfile.TemporaryDirectory() as tmp:
-        assistant = Assistant(data_dir=tmp, show_progress=False)
+        # The extractive answerer is what is being calibrated, whatever endpoint is configured.
+        assistant = Assistant(data_dir=tmp, show_progress=False, openai_api_key="", openai_base_url="")
         hits = {q.id: assistant.retrieve(q.question, k=args.k) for q in questions}
         base: ExtractiveAnswerer = assistant.answerer  # type: ignore[assignment]
         rankings: dict[float, dict[str, list[ScoredSentence]]] = {}

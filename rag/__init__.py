@@ -6,6 +6,7 @@ answer = Assistant().ask("What does Goldman expect from the Russell 2000?")
 
 from rag.answerer import REFUSAL, Answerer
 from rag.assistant import Assistant
+from rag.conversation import History, Rewrite, Rewriter
 from rag.errors import (
     AuthError,
     BackendError,
@@ -20,10 +21,9 @@ from rag.errors import (
 from rag.ingest import IngestReport
 from rag.records import Answer, Article, Chunk, Citation, Hit, Usage
 from rag.retrieve import Filters
-from rag.settings import Settings
+from rag.settings import Price, Settings
 
 __all__ = [
-    "REFUSAL",
     "Answer",
     "Answerer",
     "Article",
@@ -36,12 +36,17 @@ __all__ = [
     "DocumentError",
     "EmbeddingMismatch",
     "Filters",
+    "History",
     "Hit",
     "IndexError_",
     "IngestReport",
     "InputError",
+    "Price",
+    "REFUSAL",
     "RagError",
+    "Rewrite",
+    "Rewriter",
     "Settings",
-    "Usage",
     "UnavailableError",
+    "Usage",
 ]

@@ -1,21 +1,45 @@
-"""The one place the pipeline is wired together: settings -> store, embedder, retriever, answerer."""
+"""The one place the pipeline is wired together: settings -> store, embedder, retriever, rewriter, answerer.
+
+The answerer is the LLM when an endpoint is configured (OPENAI_API_KEY, or OPENAI_BASE_URL
+for a local server), else the offline extractive one; `Answer.backend` says which answered.
+
+    a = Assistant()
+    a.ask("What does Goldman expect from the Russell 2000?").text
+    a.ask("And the S&P 500?", history=[("What does Goldman expect from the Russell 2000?", "... [1]")])
+    for part in a.stream("What does Goldman expect from the Russell 2000?"):
+        print(part if isinstance(part, str) else part.citations)   # deltas, then the Answer
+"""
 
 from __future__ import annotations
 
 import time
-from dataclasses import replace
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from rag.answerer import Answerer
+from rag.conversation import History, KeywordRewriter, LLMRewriter, Rewrite, Rewriter, check_history
 from rag.embeddings import Embedder, LocalMiniLM, OpenAIEmbedder
 from rag.errors import ConfigError, InputError
 from rag.extractive import ExtractiveAnswerer
 from rag.ingest import ChunkingSettings, IngestReport, ingest
+from rag.llm import ChatModel, LLMAnswerer, total_usage
+from rag.prompts import Prompts
 from rag.records import Answer, Hit
 from rag.retrieve import Filters, HybridRetriever, Mode
 from rag.settings import Settings
 from rag.store import ChunkStore
+
+
+@dataclass(frozen=True)
+class _Turn:
+    """A question made ready to answer: standalone, with its hits."""
+
+    asked: str
+    rewrite: Rewrite
+    hits: list[Hit]
+    started: float
 
 
 class Assistant:
@@ -32,6 +56,7 @@ class Assistant:
         settings: Settings | None = None,
         embedder: Embedder | None = None,
         answerer: Answerer | None = None,
+        rewriter: Rewriter | None = None,
         **overrides: Any,
     ) -> None:
         self.settings = settings or Settings.from_env(**overrides)
@@ -41,20 +66,77 @@ class Assistant:
         if self._store.count() == 0 and Path(self.settings.corpus_dir).is_dir():
             self.ingest([self.settings.corpus_dir], sync=True)
         self._store.check_model(self._embedder.model_id)
-        self.answerer = answerer or ExtractiveAnswerer(self._embedder, lambda: self._retriever.keyword)
+        if answerer is None or rewriter is None:  # the defaults follow the settings: LLM if configured
+            made_answerer, made_rewriter = make_answerer(self.settings, self._embedder, self._retriever)
+            answerer, rewriter = answerer or made_answerer, rewriter or made_rewriter
+        self.answerer: Answerer = answerer
+        self.rewriter: Rewriter = rewriter
 
     @property
     def backend(self) -> str:
         return self.answerer.name
 
     def ask(
-        self, question: str, *, k: int | None = None, filters: Filters | None = None, mode: Mode = "hybrid"
+        self,
+        question: str,
+        history: History | None = None,
+        *,
+        k: int | None = None,
+        filters: Filters | None = None,
+        mode: Mode = "hybrid",
     ) -> Answer:
+        """Answer `question`; with `history` ((user, assistant) pairs, oldest first) a follow-up is made standalone."""
+        turn = self._prepare(question, history, k=k, filters=filters, mode=mode)
+        return self._finish(self.answerer.answer(turn.rewrite.question, turn.hits), turn)
+
+    def stream(
+        self,
+        question: str,
+        history: History | None = None,
+        *,
+        k: int | None = None,
+        filters: Filters | None = None,
+        mode: Mode = "hybrid",
+    ) -> Iterator[str | Answer]:
+        """Like `ask`, but yield the answer's text as it is written (str deltas), then the final Answer.
+
+        Citations are resolved when the text is complete, so the final Answer's text (markers
+        renumbered, bad ones dropped) replaces what was streamed. The question is checked,
+        rewritten and retrieved before this returns, so bad input raises here, not mid-stream.
+        """
+        turn = self._prepare(question, history, k=k, filters=filters, mode=mode)
+        return self._stream(turn)
+
+    def _stream(self, turn: _Turn) -> Iterator[str | Answer]:
+        stream = getattr(self.answerer, "stream", None)
+        if stream is None:  # an answerer that cannot stream says everything at once
+            answer = self.answerer.answer(turn.rewrite.question, turn.hits)
+            yield answer.text
+            yield self._finish(answer, turn)
+            return
+        for part in stream(turn.rewrite.question, turn.hits):
+            yield self._finish(part, turn) if isinstance(part, Answer) else part
+
+    def _prepare(
+        self, question: str, history: History | None, *, k: int | None, filters: Filters | None, mode: Mode
+    ) -> _Turn:
         started = time.perf_counter()
-        question = self._check_question(question)
-        hits = self.retrieve(question, k=k or self.settings.top_k, filters=filters, mode=mode)
-        answer = self.answerer.answer(question, hits)
-        return replace(answer, seconds=time.perf_counter() - started)
+        asked = self._check_question(question)
+        turns = check_history(history)
+        rewrite = self.rewriter.rewrite(asked, turns) if turns else Rewrite(asked)
+        standalone = self._check_question(rewrite.question)
+        hits = self.retrieve(standalone, k=k or self.settings.top_k, filters=filters, mode=mode)
+        return _Turn(asked, replace(rewrite, question=standalone), hits, started)
+
+    def _finish(self, answer: Answer, turn: _Turn) -> Answer:
+        return replace(
+            answer,
+            question=turn.asked,
+            rewritten_question=turn.rewrite.question if turn.rewrite.question != turn.asked else "",
+            notice=" ".join(n for n in (turn.rewrite.notice, answer.notice) if n),
+            usage=total_usage(turn.rewrite.usage, answer.usage),
+            seconds=time.perf_counter() - turn.started,
+        )
 
     def retrieve(
         self, question: str, k: int = 5, *, filters: Filters | None = None, mode: Mode = "hybrid"
@@ -94,6 +176,24 @@ class Assistant:
                 "(RAG_MAX_QUESTION_CHARS). Shorten it to the question itself."
             )
         return question
+
+
+def make_answerer(settings: Settings, embedder: Embedder, retriever: HybridRetriever) -> tuple[Answerer, Rewriter]:
+    """The LLM answerer and rewriter when an endpoint is configured, else the offline ones."""
+    extractive = ExtractiveAnswerer(embedder, lambda: retriever.keyword)
+    if not settings.llm_configured:
+        return extractive, KeywordRewriter()
+    model = ChatModel(settings)  # builds its client, and reads the key, on the first call
+    prompts = Prompts.load(settings.prompts_dir)
+    answerer = LLMAnswerer(
+        model,
+        fallback=extractive,
+        embedder=embedder,
+        prompts=prompts,
+        context_tokens=settings.llm_context_tokens,
+        answer_tokens=settings.llm_answer_tokens,
+    )
+    return answerer, LLMRewriter(model, prompts, max_chars=settings.max_question_chars)
 
 
 def make_embedder(settings: Settings) -> Embedder:

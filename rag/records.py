@@ -110,3 +110,5 @@ class Answer:
     notice: str = ""  # e.g. "the model was unreachable; this answer is extractive"
     usage: Usage = field(default_factory=Usage)
     seconds: float = 0.0
+    dropped_citations: list[int] = field(default_factory=list)  # markers the model wrote that named no source
+    rewritten_question: str = ""  # the standalone question a follow-up became for retrieval; "" if used as asked

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
+from urllib.parse import urlsplit
 
 from rag.errors import ConfigError
 
@@ -29,6 +32,35 @@ DEFAULT_MAX_QUESTION_CHARS = 1000
 DEFAULT_LLM_MODEL = "gpt-4o-mini"
 DEFAULT_LLM_TIMEOUT_SECONDS = 30.0
 DEFAULT_LLM_MAX_RETRIES = 2
+# The prompt must fit the model's window with room for the answer. 8192 suits small local models
+# (Llama 3 8B); gpt-4o-mini takes 128k, but top_k chunks of 200 tokens need only ~1.5k anyway.
+DEFAULT_LLM_CONTEXT_TOKENS = 8192
+DEFAULT_LLM_ANSWER_TOKENS = 600  # max_tokens of a reply: a few cited sentences, never a report
+DEFAULT_PROMPTS_DIR = PROJECT_DIR / "prompts"
+OPENAI_API_URL = "https://api.openai.com/v1"
+
+
+class Price(NamedTuple):
+    """US dollars per million tokens: Price(0.15, 0.60) is $0.15 per 1M prompt tokens, $0.60 per 1M completion."""
+
+    prompt: float
+    completion: float
+
+    def cost(self, prompt_tokens: int, completion_tokens: int) -> float:
+        return (prompt_tokens * self.prompt + completion_tokens * self.completion) / 1_000_000
+
+
+# openai.com/api/pricing (standard tier). A dated name ("gpt-4o-mini-2024-07-18") takes its family's price.
+DEFAULT_LLM_PRICES: Mapping[str, Price] = MappingProxyType(
+    {
+        "gpt-4o-mini": Price(0.15, 0.60),
+        "gpt-4o": Price(2.50, 10.00),
+        "gpt-4.1-nano": Price(0.10, 0.40),
+        "gpt-4.1-mini": Price(0.40, 1.60),
+        "gpt-4.1": Price(2.00, 8.00),
+        "gpt-3.5-turbo": Price(0.50, 1.50),
+    }
+)
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
 
@@ -80,7 +112,14 @@ class Settings:
     openai_base_url: str = ""
     llm_model: str = DEFAULT_LLM_MODEL
     llm_timeout_seconds: float = DEFAULT_LLM_TIMEOUT_SECONDS
+    # Retries of 429, 5xx, timeouts and refused connections, with the openai client's own backoff;
+    # RAG_LLM_TIMEOUT_SECONDS is per try, so a dead server costs (1 + retries) timeouts before the fallback.
     llm_max_retries: int = DEFAULT_LLM_MAX_RETRIES
+    llm_context_tokens: int = DEFAULT_LLM_CONTEXT_TOKENS
+    llm_answer_tokens: int = DEFAULT_LLM_ANSWER_TOKENS
+    # RAG_LLM_PRICES="my-model=0.2/0.6,other=1/3" adds or replaces entries (prompt/completion USD per 1M tokens).
+    llm_prices: Mapping[str, Price] = field(default_factory=lambda: dict(DEFAULT_LLM_PRICES), hash=False)
+    prompts_dir: Path = DEFAULT_PROMPTS_DIR
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     auth: str = ""  # "user:password" for the UI login; empty = no login
@@ -89,6 +128,36 @@ class Settings:
     @property
     def llm_configured(self) -> bool:
         return bool(self.openai_base_url or self.openai_api_key.reveal())
+
+    @property
+    def llm_endpoint(self) -> str:
+        """The endpoint's URL as shown in messages: any user:password@ in it is removed."""
+        url = (self.openai_base_url or OPENAI_API_URL).rstrip("/")
+        parts = urlsplit(url)
+        if parts.username or parts.password:
+            port = f":{parts.port}" if parts.port else ""
+            url = parts._replace(netloc=f"{parts.hostname}{port}").geturl()
+        return url
+
+    @property
+    def llm_is_openai(self) -> bool:
+        """True for OpenAI's own API (no base URL, or one on its host); False for local and other servers."""
+        return urlsplit(self.openai_base_url or OPENAI_API_URL).hostname == urlsplit(OPENAI_API_URL).hostname
+
+    def llm_price(self, model: str | None = None) -> Price:
+        """What `model` (default: llm_model) costs; zero for unknown models and for any host but OpenAI's.
+
+        A local server (Ollama, vLLM, llama.cpp, LM Studio) costs nothing per token even
+        when it serves a model named like an OpenAI one.
+        """
+        if not self.llm_is_openai:
+            return Price(0.0, 0.0)
+        model = model or self.llm_model
+        if model in self.llm_prices:
+            return self.llm_prices[model]
+        # Longest matching family wins: "gpt-4o-mini-2024-07-18" is gpt-4o-mini, not gpt-4o.
+        family = max((name for name in self.llm_prices if model.startswith(f"{name}-")), key=len, default=None)
+        return self.llm_prices[family] if family else Price(0.0, 0.0)
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
@@ -120,6 +189,8 @@ def _coerce(name: str, value: Any) -> Any:
     """Turn an environment string into the field's type, naming the variable when it fails."""
     kind = _TYPES[name]
     try:
+        if name == "llm_prices" and isinstance(value, str):
+            return {**DEFAULT_LLM_PRICES, **_parse_prices(value)}
         if kind == "Path":
             return Path(value).expanduser()
         if kind == "int":
@@ -132,3 +203,19 @@ def _coerce(name: str, value: Any) -> Any:
         env_name = _ENV_NAMES.get(name, f"RAG_{name.upper()}")
         raise ConfigError(f"Setting {env_name}={value!r} is not a valid {kind}.") from exc
     return value
+
+
+def _parse_prices(text: str) -> dict[str, Price]:
+    """'my-model=0.2/0.6, other=1/3' -> {'my-model': Price(0.2, 0.6), 'other': Price(1.0, 3.0)}."""
+    prices = {}
+    for entry in filter(None, (e.strip() for e in text.split(","))):
+        model, _, pair = entry.partition("=")
+        prompt, _, completion = pair.partition("/")
+        try:
+            prices[model.strip()] = Price(float(prompt), float(completion))
+        except ValueError as exc:
+            raise ConfigError(
+                f"RAG_LLM_PRICES entry {entry!r} is not model=prompt/completion in USD per 1M tokens, "
+                "e.g. 'gpt-4o-mini=0.15/0.60'."
+            ) from exc
+    return prices

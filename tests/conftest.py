@@ -42,3 +42,78 @@ def corpus_copy(tmp_path: Path) -> Path:
     target = tmp_path / "corpus"
     shutil.copytree(CORPUS_DIR, target)
     return target
+
+
+# --- The LLM path (tests/test_llm_*.py): a loopback OpenAI-compatible server and assistants that use it ---
+
+from collections.abc import Callable, Iterator  # noqa: E402 - appended below the shared fixtures on purpose
+
+import numpy as np  # noqa: E402
+
+from rag.embeddings import LocalMiniLM  # noqa: E402
+from tests.openai_server import OpenAIServer  # noqa: E402
+
+LLM_TEST_KEY = "sk-test-9f8e7d6c5b4a-do-not-print"
+# Variables that would point the LLM path, or the HTTP client under it, somewhere else than the loopback server.
+LLM_ENVIRONMENT = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID", "RAG_LLM_MODEL",
+                   "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")  # fmt: skip
+
+
+@pytest.fixture
+def openai_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[OpenAIServer]:
+    """A real OpenAI-compatible HTTP server on 127.0.0.1 with a free port; queue replies on it."""
+    for name in LLM_ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+    with OpenAIServer() as server:
+        yield server
+
+
+class RememberingEmbedder:
+    """The real MiniLM, remembering every text it embeds: LLM tests ask the same questions of fresh Assistants."""
+
+    def __init__(self, inner: LocalMiniLM) -> None:
+        self.model_id = inner.model_id  # the index was built with this model
+        self._inner = inner
+        self._vectors: dict[str, np.ndarray] = {}
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if missing:
+            self._vectors.update(zip(missing, self._inner.embed(missing)))
+        return np.vstack([self._vectors[t] for t in texts]) if texts else self._inner.embed([])
+
+
+@pytest.fixture(scope="session")
+def local_embedder() -> RememberingEmbedder:
+    """One MiniLM for all LLM tests, with a memory, so that each test pays only for texts new to the session."""
+    return RememberingEmbedder(LocalMiniLM())
+
+
+@pytest.fixture
+def make_llm_assistant(
+    openai_server: OpenAIServer, built_index: Path, local_embedder: RememberingEmbedder
+) -> Callable[..., Assistant]:
+    """Build an Assistant over the corpus index that answers through `openai_server`; keywords override settings."""
+
+    def make(**overrides: object) -> Assistant:
+        settings = {"data_dir": built_index, "corpus_dir": CORPUS_DIR, "show_progress": False,
+                    "openai_api_key": LLM_TEST_KEY, "openai_base_url": openai_server.url,
+                    "llm_timeout_seconds": 5.0, "llm_max_retries": 2, **overrides}  # fmt: skip
+        return Assistant(embedder=local_embedder, **settings)
+
+    return make
+
+
+# --- The chat UI (tests/test_ui_*.py): the app served in-process over real HTTP on 127.0.0.1 ---
+
+from tests.ui_helpers import serve  # noqa: E402 (Iterator and LocalMiniLM are imported above)
+
+
+@pytest.fixture(scope="session")
+def ui_url(built_index: Path, local_embedder: LocalMiniLM) -> Iterator[str]:
+    """The chat app over the corpus index (extractive answers), launched once on a free loopback port."""
+    app, url = serve(
+        Assistant(data_dir=built_index, corpus_dir=CORPUS_DIR, show_progress=False, embedder=local_embedder)
+    )
+    yield url
+    app.close()

@@ -1,6 +1,9 @@
 """What the index holds, for the status line and the publisher filter: articles, passages, publishers, dates.
 
-    Catalog(articles=5, passages=27, publishers=["Golden10 Data", ...], first="2023-12-26", last="2024-12-03")
+    Catalog.of(assistant) -> Catalog(articles=5, passages=27, publishers=["Golden10 Data", ...],
+                                      first="2023-12-26", last="2024-12-03")
+
+It is read once, when the page is built: an ingest while the app runs shows after a restart.
 """
 
 from __future__ import annotations

@@ -88,7 +88,10 @@ def respond(
         filters = filter_values()
         turn = replace(turn, filters_active=filters.active)
         for step in _ask(assistant, question, history(done), k=k, filters=filters):
-            turn = replace(turn, answer=step) if isinstance(step, Answer) else replace(turn, partial=turn.partial + step)
+            if isinstance(step, Answer):
+                turn = replace(turn, answer=step)
+            else:
+                turn = replace(turn, partial=turn.partial + step)
             yield [*done, turn]
         if turn.answer is None:
             raise RuntimeError("the answer stream ended without an Answer")

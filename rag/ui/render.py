@@ -36,17 +36,21 @@ def answer_html(answer: Answer, *, turn: int, filters_active: bool = False) -> s
     """The whole reply bubble: text with citation links, then any notice, unsupported sentences and the meta line."""
     parts = [f'<div class="answer{" refused" if answer.refused else ""}">']
     if answer.notice:
-        parts.append(f'<div class="notice" role="status">{escape(answer.notice)}</div>')
+        parts.append(f'<div class="notice" role="status">{_flat(answer.notice)}</div>')
     parts.append(_paragraphs(answer, turn))
     if answer.refused:
         hint = "Try rephrasing, or widen the date and publisher filters." if filters_active else "Try rephrasing."
         parts.append(f'<div class="hint">None of the retrieved passages answers this. {hint}</div>')
     if answer.unsupported:
-        items = "".join(f"<li>{escape(sentence)}</li>" for sentence in answer.unsupported)
+        items = "".join(f"<li>{_flat(sentence)}</li>" for sentence in answer.unsupported)
         parts.append(
             '<div class="unsupported"><div class="unsupported-title">Not backed by the cited sources '
             f"(check before relying on these):</div><ul>{items}</ul></div>"
         )
+    # A follow-up is searched as a standalone question; show it, so a wrong rewrite is visible.
+    rewritten = getattr(answer, "rewritten_question", "")
+    if rewritten:
+        parts.append(f'<div class="rewritten">Searched as: “{_flat(rewritten)}”</div>')
     parts.append(f'<div class="meta">{escape(meta_line(answer))}</div>')
     parts.append("</div>")
     return "".join(parts)
@@ -63,7 +67,7 @@ def pending_html() -> str:
 
 
 def error_html(message: str) -> str:
-    return f'<div class="answer error" role="alert"><strong>Could not answer.</strong> {escape(message)}</div>'
+    return f'<div class="answer error" role="alert"><strong>Could not answer.</strong> {_flat(message)}</div>'
 
 
 def meta_line(answer: Answer) -> str:
@@ -93,10 +97,7 @@ def link_markers(escaped_text: str, citations: list[Citation], *, turn: int) -> 
 
 def _cite_link(citation: Citation, turn: int) -> str:
     tooltip = " · ".join(p for p in (citation.publisher, citation.published, citation.title) if p)
-    return (
-        f'<a class="cite" href="#{source_anchor(turn, citation.n)}" data-turn="{turn}" data-n="{citation.n}" '
-        f'title="{escape(tooltip)}">[{citation.n}]</a>'
-    )
+    return f'<a class="cite" href="#{source_anchor(turn, citation.n)}" title="{escape(tooltip)}">[{citation.n}]</a>'
 
 
 def _paragraphs(answer: Answer, turn: int) -> str:
@@ -106,6 +107,11 @@ def _paragraphs(answer: Answer, turn: int) -> str:
         escaped = escape(" ".join(paragraph.split("\n")))
         html.append(f"<p>{link_markers(escaped, answer.citations, turn=turn)}</p>")
     return "".join(html)
+
+
+def _flat(text: str) -> str:
+    """Escaped, on one line."""
+    return escape(" ".join(text.split()))
 
 
 def _model_used(usage: Usage) -> bool:

@@ -1,0 +1,175 @@
+"""The chat page: Gradio components wired to rag.ui.chat, and how it is served.
+
+The page draws everything from one per-session list of Turns (gr.State): the chat,
+the sources panel and the history for follow-ups. Event handlers are thin; the work
+is in chat.respond, and the HTML in render and sources, which are tested without Gradio.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import gradio as gr
+
+from rag.errors import ConfigError
+from rag.settings import Settings
+from rag.ui.assets import CITE_JS, CSS, THEME
+from rag.ui.catalog import Catalog, status_html
+from rag.ui.chat import Turn, make_filters, messages, respond, sources
+from rag.ui.sources import EMPTY_PANEL
+
+TITLE = "Small-cap news analyst"
+SUBTITLE = "Answers from the indexed financial news articles only, every claim linked to the passage it comes from."
+EXAMPLE_QUESTIONS = (
+    "What return does Goldman Sachs expect from the Russell 2000 over the next 12 months?",
+    "Who's the Fundstrat strategist calling for small caps to rally as much as 50%?",
+    "How much did the Russell 2000 gain in November 2024?",
+    "Roughly what share of Russell 2000 companies earn their revenue domestically?",
+)
+MAX_K = 20
+# Answering is CPU-bound (embedding, sentence scoring); a few at once keeps every request moving
+# on a small machine while the queue holds the rest.
+CONCURRENCY = 4
+
+
+def build_app(
+    assistant: Any, *, catalog: Catalog | None = None, examples: tuple[str, ...] = EXAMPLE_QUESTIONS
+) -> gr.Blocks:
+    """The page for one Assistant (anything with ask(), or stream(), plus backend and settings)."""
+    catalog = catalog or Catalog.of(assistant)
+    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
+        turns = gr.State([])
+        gr.HTML(_header(catalog, assistant.backend), elem_id="app-header", js_on_load=None)
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=250, elem_id="controls"):
+                gr.HTML('<div class="panel-title">Search settings</div>', js_on_load=None)
+                date_from = gr.DateTime(label="Published from", include_time=False, type="string")
+                date_to = gr.DateTime(label="Published to", include_time=False, type="string")
+                publishers = gr.Dropdown(
+                    choices=catalog.publishers,
+                    multiselect=True,
+                    label="Publishers",
+                    info="Leave empty to search all of them.",
+                )
+                k = gr.Slider(
+                    1,
+                    MAX_K,
+                    value=min(assistant.settings.top_k, MAX_K),
+                    step=1,
+                    label="Sources (k)",
+                    info="Passages retrieved per question.",
+                )
+                gr.HTML(f'<div class="control-hint">{_date_hint(catalog)}</div>', js_on_load=None)
+            with gr.Column(scale=7, min_width=420):
+                chatbot = gr.Chatbot(
+                    elem_id="chat",
+                    show_label=False,
+                    height=600,
+                    latex_delimiters=[],  # "$Russell 2000 Index(.RUT.US)$" in an article is not maths
+                    feedback_options=None,
+                    buttons=["copy"],
+                    examples=[{"text": q} for q in examples],
+                    placeholder="Ask about small-cap stocks in the indexed news, or start from an example.",
+                )
+                question = gr.Textbox(
+                    elem_id="question",
+                    show_label=False,
+                    placeholder="Ask a question about the articles…",
+                    submit_btn="Ask",
+                    autofocus=True,
+                    max_lines=6,
+                )
+                with gr.Row():
+                    clear = gr.Button("Clear chat", elem_id="clear", variant="secondary", size="sm", scale=0)
+            with gr.Column(scale=5, min_width=340):
+                gr.HTML('<div class="panel-title">Sources</div>', js_on_load=None)
+                panel = gr.HTML(EMPTY_PANEL, elem_id="sources-panel", js_on_load=None)
+
+        def ask(
+            text: str, state: list[Turn], start: str | None, end: str | None, chosen: list[str] | None, top_k: float
+        ) -> Iterator[tuple[Any, ...]]:
+            steps = respond(
+                assistant, state, text, k=int(top_k), filter_values=lambda: make_filters(start, end, chosen)
+            )
+            for i, current in enumerate(steps):
+                # Empty the box once, at the start: later it may hold the next question being typed.
+                box = "" if i == 0 else gr.skip()
+                # The panel changes only when an answer completes; re-sending it with every delta is waste.
+                panel_update = sources(current) if current[-1].done else gr.skip()
+                yield box, current, messages(current), panel_update
+
+        inputs = [question, turns, date_from, date_to, publishers, k]
+        outputs = [question, turns, chatbot, panel]
+        asking = question.submit(
+            ask,
+            inputs=inputs,
+            outputs=outputs,
+            api_name="ask",
+            concurrency_limit=CONCURRENCY,
+            concurrency_id="answer",
+            show_progress="hidden",
+        )
+        from_example = chatbot.example_select(_example_text, outputs=question, api_visibility="private").then(
+            ask,
+            inputs=inputs,
+            outputs=outputs,
+            concurrency_limit=CONCURRENCY,
+            concurrency_id="answer",  # typed and example questions share one limit
+            show_progress="hidden",
+            api_visibility="private",
+        )
+        clear.click(
+            lambda: ("", [], [], EMPTY_PANEL),
+            outputs=outputs,
+            cancels=[asking, from_example],
+            api_visibility="private",
+        )
+        # The chat's own bin icon empties only the chat; forget the turns and sources with it.
+        chatbot.clear(
+            lambda: ([], EMPTY_PANEL), outputs=[turns, panel], cancels=[asking, from_example], api_visibility="private"
+        )
+    return demo
+
+
+def launch(demo: gr.Blocks, settings: Settings, *, prevent_thread_lock: bool = False, quiet: bool = False) -> str:
+    """Serve the page on settings.host:port, never through a public share link; returns the local URL."""
+    demo.queue(default_concurrency_limit=CONCURRENCY)
+    _, local_url, _ = demo.launch(
+        server_name=settings.host,
+        server_port=settings.port,
+        share=False,  # explicit, so GRADIO_SHARE in the environment cannot open a public tunnel
+        auth=parse_auth(settings.auth),
+        auth_message=f"Sign in to {TITLE}.",
+        prevent_thread_lock=prevent_thread_lock,
+        show_error=False,  # errors are chat messages (rag.ui.chat); never send exception text to the page
+        quiet=quiet,
+        footer_links=[],
+        theme=THEME,
+        css=CSS,
+        head=CITE_JS,
+    )
+    return local_url
+
+
+def parse_auth(value: str) -> tuple[str, str] | None:
+    """RAG_AUTH "user:password" -> ("user", "password"); "" -> None (no login). The password may hold ':'."""
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user.strip() or not password:
+        raise ConfigError("RAG_AUTH must look like 'user:password' (both parts non-empty), or be unset for no login.")
+    return user.strip(), password
+
+
+def _example_text(event: gr.SelectData) -> str:
+    return event.value.get("text", "") if isinstance(event.value, dict) else str(event.value)
+
+
+def _date_hint(catalog: Catalog) -> str:
+    span = f" Indexed articles run from {catalog.first} to {catalog.last}." if catalog.first else ""
+    return f"Dates are YYYY-MM-DD, inclusive; leave empty for no limit.{span}"
+
+
+def _header(catalog: Catalog, backend: str) -> str:
+    return f'<h1>{TITLE}</h1><div class="subtitle">{SUBTITLE}</div>{status_html(catalog, backend)}'

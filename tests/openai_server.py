@@ -1,0 +1,215 @@
+"""A real loopback HTTP server that speaks the OpenAI chat-completions API, with scripted replies.
+
+Tests queue what the "model" says or how it fails, point the real `openai` client at
+`server.url`, and then read back the requests it received:
+
+    with OpenAIServer() as server:
+        server.reply("Goldman expects a 15% gain [1].", prompt_tokens=900, completion_tokens=12)
+        server.fail(429)                      # next request: rate limited (the client retries)
+        server.reply("Too slow.", delay=5)    # sleeps past the client's timeout
+        ...
+        server.requests[0].body["messages"]   # what the client sent
+
+Replies are served in order, one per request; with no reply queued the server answers
+500, so a test that forgot to script a call fails loudly instead of hanging.
+Streaming (`"stream": true`) is sent as server-sent events, `data: {chunk}\\n\\n` per
+delta and `data: [DONE]` at the end, with a final usage chunk when the request sets
+`stream_options.include_usage`, as the real API does.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+ERROR_TYPES = {401: "invalid_request_error", 429: "rate_limit_exceeded", 500: "server_error", 503: "server_error"}
+
+
+@dataclass
+class Reply:
+    """One scripted response. `status` other than 200 sends an OpenAI-style error body."""
+
+    text: str = ""
+    status: int = 200
+    delay: float = 0.0  # seconds before the first byte
+    stall_after: int | None = None  # streaming: stop after this many deltas and hang for `delay`
+    prompt_tokens: int = 0  # 0 = count words of the prompt
+    completion_tokens: int = 0  # 0 = count words of the reply
+    message: str = ""  # the error message for a failure
+
+
+@dataclass
+class Request:
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        return self.body.get("messages", [])
+
+    @property
+    def prompt(self) -> str:
+        """All message contents, joined: what the model would read."""
+        return "\n".join(str(m.get("content", "")) for m in self.messages)
+
+
+@dataclass
+class OpenAIServer:
+    model: str = "gpt-4o-mini"
+    required_key: str | None = None  # when set, any other bearer token gets 401 (and the key is echoed, as OpenAI does)
+    requests: list[Request] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._replies: deque[Reply] = deque()
+        self._lock = threading.Lock()
+        self._closing = threading.Event()
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def reply(self, text: str, **options: Any) -> None:
+        self._replies.append(Reply(text=text, **options))
+
+    def fail(self, status: int, *, times: int = 1, message: str = "", delay: float = 0.0) -> None:
+        for _ in range(times):
+            self._replies.append(Reply(status=status, message=message, delay=delay))
+
+    def start(self) -> OpenAIServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._closing.set()  # wakes handlers sleeping in a scripted delay
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def __enter__(self) -> OpenAIServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _next(self, request: Request) -> Reply:
+        with self._lock:
+            self.requests.append(request)
+            if self.required_key is not None:
+                token = request.headers.get("authorization", "").removeprefix("Bearer ")
+                if token != self.required_key:
+                    return Reply(status=401, message=f"Incorrect API key provided: {token}.")
+            if not self._replies:
+                return Reply(status=500, message="the test queued no reply for this request")
+            return self._replies.popleft()
+
+    def _sleep(self, seconds: float) -> None:
+        self._closing.wait(seconds)
+
+
+def _handler(server: OpenAIServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's signature
+            pass  # keep pytest output clean
+
+        def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+            length = int(self.headers.get("content-length", 0))
+            body = json.loads(self.rfile.read(length) or b"{}")
+            request = Request(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+            if not self.path.endswith("/chat/completions"):
+                self._json(404, {"error": {"message": f"no route {self.path}", "type": "invalid_request_error"}})
+                return
+            reply = server._next(request)
+            stalls_mid_stream = body.get("stream") and reply.stall_after is not None
+            if reply.delay and not stalls_mid_stream:
+                server._sleep(reply.delay)
+            try:
+                if reply.status != 200:
+                    self._error(reply)
+                elif body.get("stream"):
+                    self._stream(reply, body)
+                else:
+                    self._json(200, _completion(server.model, reply, body))
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up (timeout): nothing to tell it
+
+        def _error(self, reply: Reply) -> None:
+            message = reply.message or f"scripted failure {reply.status}"
+            error = {"message": message, "type": ERROR_TYPES.get(reply.status, "error"), "code": None}
+            # The client honours retry-after-ms, so retries in tests wait 1 ms instead of seconds.
+            self._json(reply.status, {"error": error}, {"retry-after-ms": "1"})
+
+        def _json(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _stream(self, reply: Reply, body: dict[str, Any]) -> None:
+            self.send_response(200)
+            self.send_header("content-type", "text/event-stream")
+            self.send_header("cache-control", "no-cache")
+            self.end_headers()
+            base = {"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": int(time.time()),
+                    "model": server.model}  # fmt: skip
+            self._event({**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""},
+                                              "finish_reason": None}]})  # fmt: skip
+            for i, piece in enumerate(deltas(reply.text)):
+                if reply.stall_after is not None and i == reply.stall_after:
+                    server._sleep(reply.delay)
+                    return
+                self._event({**base, "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]})
+            self._event({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+            if (body.get("stream_options") or {}).get("include_usage"):
+                self._event({**base, "choices": [], "usage": _usage(reply, body)})
+            self.wfile.write(b"data: [DONE]\n\n")
+            self.wfile.flush()
+
+        def _event(self, payload: dict[str, Any]) -> None:
+            self.wfile.write(f"data: {json.dumps(payload)}\n\n".encode())
+            self.wfile.flush()
+
+    return Handler
+
+
+def deltas(text: str) -> list[str]:
+    """The reply cut the way models stream it: a word (with its leading space) at a time.
+
+    deltas("Up 15% [1].") -> ["Up", " 15%", " [1]."]
+    """
+    return re.findall(r"\s*\S+", text) or [text]
+
+
+def _completion(model: str, reply: Reply, body: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-test",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": reply.text}, "finish_reason": "stop"}],
+        "usage": _usage(reply, body),
+    }
+
+
+def _usage(reply: Reply, body: dict[str, Any]) -> dict[str, int]:
+    prompt = sum(len(str(m.get("content", "")).split()) for m in body.get("messages", []))
+    prompt_tokens = reply.prompt_tokens or prompt
+    completion_tokens = reply.completion_tokens or len(reply.text.split())
+    return {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+    }

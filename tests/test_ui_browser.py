@@ -1,0 +1,101 @@
+"""The page in headless Chromium: ask, watch the answer arrive, click [n], see that source; examples; clear.
+
+Playwright drives Debian's /usr/bin/chromium (its own browser download is unreachable here).
+Without the browser the tests skip, unless CI is set, where a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.ui_helpers import CHROMIUM, CHROMIUM_ARGS, CORPUS_QUESTION, OUTPUT_DIR, browser_missing_reason
+
+pytestmark = pytest.mark.browser
+
+ANSWER_TIMEOUT_MS = 30_000
+# Records whether the "searching" or "streaming" state of a reply was ever in the page, since it may
+# be replaced before a test could look for it.
+WATCH_STATES = """
+window.__replyStates = new Set();
+new MutationObserver(() => {
+  for (const state of ["pending", "streaming"]) {
+    if (document.querySelector(`#chat .answer.${state}`)) window.__replyStates.add(state);
+  }
+}).observe(document, { childList: true, subtree: true });
+"""
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    reason = browser_missing_reason()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set and the browser test cannot run: {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any, ui_url: str) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.add_init_script(WATCH_STATES)
+    page.elsewhere = []  # requests to anywhere but the app: there must be none (offline, no phoning home)
+    app_host = urlsplit(ui_url).netloc
+    page.on("request", lambda r: r.url.startswith(("data:", "blob:")) or urlsplit(r.url).netloc == app_host
+            or page.elsewhere.append(r.url))  # fmt: skip
+    page.goto(ui_url)
+    page.wait_for_selector("#question textarea")
+    yield page
+    context.close()
+
+
+def test_ask_see_the_answer_click_a_citation_see_its_source(page: Any) -> None:
+    assert "Index ready" in page.inner_text("#app-header") and "5 articles" in page.inner_text("#app-header")
+
+    page.fill("#question textarea", CORPUS_QUESTION)
+    page.keyboard.press("Enter")
+    link = page.locator("#chat a.cite").first
+    link.wait_for(timeout=ANSWER_TIMEOUT_MS)
+
+    reply = page.locator("#chat .answer").last.inner_text()
+    assert "15%" in reply and "offline extractive" in reply
+    assert page.evaluate("[...window.__replyStates]"), "no 'searching'/'streaming' state was ever shown"
+
+    target = link.get_attribute("href").lstrip("#")
+    link.click()
+    source = page.locator(f"#sources-panel #{target}")
+    page.wait_for_selector(f"#sources-panel #{target}.selected", timeout=5_000)
+    assert source.is_visible() and len(page.context.pages) == 1  # shown in place, not in a new tab
+    assert "Moomoo News Global" in source.inner_text()
+    assert "15% over the next twelve months" in " ".join(source.locator("mark").all_inner_texts())
+    assert page.locator("#sources-panel details.uncited").count() == 1
+    assert not page.locator("#sources-panel details.uncited").first.evaluate("el => el.open")
+
+    OUTPUT_DIR.mkdir(exist_ok=True)
+    shot = OUTPUT_DIR / "ui.png"
+    page.screenshot(path=str(shot), full_page=True)
+    print(f"screenshot: {shot}")
+    assert page.elsewhere == []
+
+
+def test_example_question_then_clear(page: Any) -> None:
+    page.get_by_text("Who's the Fundstrat strategist", exact=False).first.click()
+    page.locator("#chat a.cite").first.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    assert "Tom Lee" in page.locator("#chat .answer").last.inner_text()
+    assert page.locator("#sources-panel .source").count() >= 1
+
+    page.click("#clear")
+    page.wait_for_selector("#sources-panel .sources-empty", timeout=5_000)
+    assert page.locator("#chat .answer").count() == 0
+    assert page.elsewhere == []
