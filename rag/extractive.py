@@ -40,9 +40,11 @@ class ExtractiveParams:
     """The answerer's knobs; the defaults come from evals/calibrate.py on the dev questions."""
 
     meaning_weight: float = 0.7
-    refusal_threshold: float = 0.32
-    # A question that names something no article mentions ("Tesla", "ECB") must clear a higher bar.
+    refusal_threshold: float = 0.30
+    # A question that names something no article mentions ("Tesla", "ECB") must clear a higher bar,
+    # and so, less strictly, must one with a word no article uses ("bitcoin", "cushions").
     unknown_name_threshold: float = 0.45
+    unknown_word_threshold: float = 0.36
     max_sentences: int = 2
     keep_ratio: float = 0.7  # a further sentence must score (with its coverage bonus) this share of the best
     coverage_bonus: float = 0.3
@@ -95,7 +97,11 @@ class ExtractiveAnswerer:
         p = self.params
         years = set(YEAR.findall(question))
         eligible = [s for s in ranked if years <= s.context_years]
-        threshold = p.unknown_name_threshold if self.unknown_names(question) else p.refusal_threshold
+        threshold = max(
+            p.refusal_threshold,
+            p.unknown_name_threshold if self.unknown_names(question) else 0.0,
+            p.unknown_word_threshold if self.unknown_words(question) else 0.0,
+        )
         if not eligible or eligible[0].score < threshold:
             return []
         weights = self._term_weights(question)
@@ -132,6 +138,10 @@ class ExtractiveAnswerer:
     def unknown_names(self, question: str) -> list[str]:
         vocabulary = self._vocabulary()
         return [n for n in names(question) if any(not vocabulary.knows(t) for t in terms(n))]
+
+    def unknown_words(self, question: str) -> list[str]:
+        vocabulary = self._vocabulary()
+        return [t for t in set(terms(question)) - QUESTION_TERMS if not vocabulary.knows(t)]
 
     def _term_weights(self, question: str) -> dict[str, float]:
         vocabulary = self._vocabulary()

@@ -14,7 +14,9 @@ from rag.retrieve import Filters
 from rag.settings import Settings
 
 CORPUS_QUESTION = "What return does Goldman Sachs expect from the Russell 2000 over the next 12 months?"
-UNANSWERABLE_QUESTION = "What was bitcoin's price?"
+UNANSWERABLE_QUESTION = (
+    "What did Tesla deliver in Q2 2024?"  # off-topic; see README, Quality, for what the offline answerer misses
+)
 REFUSAL_TEXT = "The articles do not say."
 
 CHROMIUM = Path("/usr/bin/chromium")
