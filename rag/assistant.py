@@ -19,12 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from rag.answerer import Answerer
+from rag.chat import ChatModel, total_usage
 from rag.conversation import History, KeywordRewriter, LLMRewriter, Rewrite, Rewriter, check_history
 from rag.embeddings import Embedder, LocalMiniLM, OpenAIEmbedder
 from rag.errors import ConfigError, InputError
 from rag.extractive import ExtractiveAnswerer
 from rag.ingest import ChunkingSettings, IngestReport, ingest
-from rag.llm import ChatModel, LLMAnswerer, total_usage
+from rag.llm import LLMAnswerer
 from rag.prompts import Prompts
 from rag.records import Answer, Hit
 from rag.retrieve import Filters, HybridRetriever, Mode

@@ -31,9 +31,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+from rag.chat import ChatModel
 from rag.errors import InputError, UnavailableError
 from rag.extractive import QUESTION_TERMS
-from rag.llm import ChatModel
 from rag.prompts import Prompts
 from rag.records import Usage
 from rag.terms import terms

@@ -125,6 +125,16 @@ class Settings:
     auth: str = ""  # "user:password" for the UI login; empty = no login
     show_progress: bool = True
 
+    def __post_init__(self) -> None:
+        # The LLM settings are checked where the model is built (rag/chat.py, check_settings).
+        for name in ("chunk_tokens", "top_k", "rrf_k", "max_question_chars"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"RAG_{name.upper()} must be at least 1, not {getattr(self, name)}.")
+        if self.chunk_overlap_sentences < 0:
+            raise ConfigError(f"RAG_CHUNK_OVERLAP_SENTENCES cannot be negative ({self.chunk_overlap_sentences}).")
+        if self.embedding not in ("local", "openai"):
+            raise ConfigError(f"RAG_EMBEDDING={self.embedding!r} is not 'local' or 'openai'.")
+
     @property
     def llm_configured(self) -> bool:
         return bool(self.openai_base_url or self.openai_api_key.reveal())

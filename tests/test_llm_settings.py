@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from rag import ConfigError, Price, Settings
-from rag.llm import ChatModel
+from rag.chat import ChatModel
 from rag.settings import DEFAULT_LLM_ANSWER_TOKENS, DEFAULT_LLM_CONTEXT_TOKENS, DEFAULT_LLM_MODEL
 
 KEY = "sk-live-abcdef0123456789"

@@ -34,3 +34,20 @@ def test_the_key_is_read_lazily_and_never_printed(monkeypatch: pytest.MonkeyPatc
     assert s.llm_configured  # read when used, not when the settings were made
     assert "sk-secret-value" not in repr(s)
     assert "sk-secret-value" not in repr(Settings.from_env(openai_api_key="sk-secret-value"))
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("RAG_CHUNK_TOKENS", "0", "at least 1"),
+        ("RAG_TOP_K", "-2", "at least 1"),
+        ("RAG_EMBEDDING", "bert", "not 'local'"),
+    ],
+)
+def test_impossible_values_fail_at_once_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError, match=message) as info:
+        Settings.from_env()
+    assert variable in str(info.value)
