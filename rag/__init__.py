@@ -16,6 +16,7 @@ from rag.errors import (
     IndexError_,
     InputError,
     RagError,
+    StoreUnavailable,
     UnavailableError,
 )
 from rag.ingest import IngestReport
@@ -47,6 +48,7 @@ __all__ = [
     "Rewrite",
     "Rewriter",
     "Settings",
+    "StoreUnavailable",
     "UnavailableError",
     "Usage",
 ]

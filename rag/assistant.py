@@ -62,7 +62,7 @@ class Assistant:
     ) -> None:
         self.settings = settings or Settings.from_env(**overrides)
         self._embedder = embedder or make_embedder(self.settings)
-        self._store = ChunkStore.persistent(Path(self.settings.data_dir), name=self.settings.collection)
+        self._store = make_store(self.settings)
         self._retriever = HybridRetriever(self._store, self._embedder, rrf_k=self.settings.rrf_k)
         if self._store.count() == 0 and Path(self.settings.corpus_dir).is_dir():
             self.ingest([self.settings.corpus_dir], sync=True)
@@ -195,6 +195,13 @@ def make_answerer(settings: Settings, embedder: Embedder, retriever: HybridRetri
         answer_tokens=settings.llm_answer_tokens,
     )
     return answerer, LLMRewriter(model, prompts, max_chars=settings.max_question_chars)
+
+
+def make_store(settings: Settings) -> ChunkStore:
+    """The index on the Chroma server at RAG_CHROMA_URL when it is set, else the embedded one in RAG_DATA_DIR."""
+    if settings.chroma_url:
+        return ChunkStore.http(settings.chroma_url, name=settings.collection)
+    return ChunkStore.persistent(Path(settings.data_dir), name=settings.collection)
 
 
 def make_embedder(settings: Settings) -> Embedder:

@@ -5,7 +5,8 @@
     ├── InputError           a question or a document we cannot use
     │   └── DocumentError    one file: empty, binary, not UTF-8, bad metadata
     ├── IndexError_          the index on disk is unreadable, corrupt or built otherwise
-    │   └── EmbeddingMismatch  the index was built with another embedding model
+    │   ├── EmbeddingMismatch  the index was built with another embedding model
+    │   └── StoreUnavailable   the Chroma server (RAG_CHROMA_URL) refused or did not answer
     └── BackendError         the language model endpoint failed
         ├── AuthError        the key was refused
         └── UnavailableError timeout, server down, too many retries
@@ -39,6 +40,10 @@ class IndexError_(RagError):  # noqa: N801 - trailing underscore avoids shadowin
 
 class EmbeddingMismatch(IndexError_):
     """The index was built with a different embedding model than the one configured."""
+
+
+class StoreUnavailable(IndexError_):
+    """The Chroma server refused the connection or timed out; the same call works again once it is back."""
 
 
 class BackendError(RagError):

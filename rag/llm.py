@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from functools import lru_cache
 
 import numpy as np
 
@@ -19,7 +18,7 @@ from rag.chat import ChatModel, Completion, count_messages
 from rag.citations import resolve
 from rag.embeddings import Embedder
 from rag.errors import ConfigError, UnavailableError
-from rag.extractive import ExtractiveAnswerer, ScoredSentence, compose
+from rag.extractive import ExtractiveAnswerer, ScoredSentence, VectorCache, compose
 from rag.packing import Source, pack
 from rag.prompts import Prompts
 from rag.records import Answer, Hit, Usage
@@ -53,7 +52,7 @@ class LLMAnswerer:
         self._prompts = prompts
         self._context_tokens = context_tokens
         self._answer_tokens = answer_tokens
-        self._embed_one = lru_cache(maxsize=20_000)(lambda text: embedder.embed([text])[0])
+        self._vectors = VectorCache(embedder, max_items=20_000)
 
     def answer(self, question: str, hits: list[Hit]) -> Answer:
         return next(item for item in self._run(question, hits, streaming=False) if isinstance(item, Answer))
@@ -141,4 +140,4 @@ class LLMAnswerer:
                       backend=self._fallback.name, notice=notice, usage=usage)  # fmt: skip
 
     def _embed(self, texts: list[str]) -> np.ndarray:
-        return np.vstack([self._embed_one(t) for t in texts])
+        return self._vectors.embed(texts)

@@ -100,6 +100,8 @@ class Settings:
     corpus_dir: Path = DEFAULT_CORPUS_DIR
     data_dir: Path = DEFAULT_DATA_DIR
     collection: str = DEFAULT_COLLECTION
+    # A Chroma server (http://127.0.0.1:8000) instead of the index in data_dir; checked in rag/chroma_client.py.
+    chroma_url: str = ""
     embedding: str = DEFAULT_EMBEDDING
     openai_embedding_model: str = DEFAULT_OPENAI_EMBEDDING_MODEL
     chunk_tokens: int = DEFAULT_CHUNK_TOKENS

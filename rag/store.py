@@ -9,22 +9,38 @@ flip leaves the old generation live and answering; leftovers are removed by the
 next ingest.
 
     state.metadata = {"live": "articles-3f2a9c1e", "embedding_model": "all-MiniLM-L6-v2-onnx-int8"}
+
+The same layout works embedded (`ChunkStore.persistent`, a folder) and against a Chroma
+server (`ChunkStore.http`, RAG_CHROMA_URL) that several processes share. Only vectors,
+texts and metadata live in Chroma; each process keeps its own BM25 index in memory
+(rag/retrieve.py) and rebuilds it from `chunks()` when `generation()` names a new
+generation, so the pointer is also how readers learn of another process's ingest.
+Reading a generation that another ingest has just dropped raises GenerationReplaced,
+which the retriever answers by refreshing once. A server that is away raises
+StoreUnavailable on the call that found out; the next call after it is back works.
 """
 
 from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-import chromadb
 import numpy as np
 from chromadb.errors import ChromaError, NotFoundError
 
+from rag.chroma_client import (
+    DEFAULT_TIMEOUT_SECONDS,
+    UNAVAILABLE,
+    http_client,
+    persistent_client,
+    server_url,
+    unavailable,
+)
 from rag.errors import EmbeddingMismatch, IndexError_
 
 WRITE_BATCH = 1000
@@ -44,6 +60,10 @@ class DenseMatch:
     similarity: float  # cosine similarity, 1.0 = same direction
 
 
+class GenerationReplaced(IndexError_):
+    """The generation being read was dropped by another process's ingest; read the new one (once)."""
+
+
 class ChunkStore:
     def __init__(self, client: Any, *, name: str, location: str) -> None:
         self._client = client
@@ -53,15 +73,14 @@ class ChunkStore:
 
     @classmethod
     def persistent(cls, data_dir: Path, *, name: str) -> ChunkStore:
-        try:
-            data_dir.mkdir(parents=True, exist_ok=True)
-            client = chromadb.PersistentClient(path=str(data_dir), settings=_chroma_settings())
-        except (OSError, ChromaError, ValueError, RuntimeError) as exc:
-            raise IndexError_(
-                f"The index at {data_dir} cannot be opened ({exc}). If it is damaged, move the folder "
-                "aside and run `rag ingest` to rebuild it; or set RAG_DATA_DIR to another folder."
-            ) from exc
-        return cls(client, name=name, location=str(data_dir))
+        """The embedded index in `data_dir`, for this process alone."""
+        return cls(persistent_client(data_dir), name=name, location=str(data_dir))
+
+    @classmethod
+    def http(cls, url: str, *, name: str, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> ChunkStore:
+        """The index on the Chroma server at `url` (RAG_CHROMA_URL), shared by every process pointed at it."""
+        url = server_url(url)
+        return cls(http_client(url, timeout=timeout), name=name, location=url)
 
     # -- reading -----------------------------------------------------------------
 
@@ -83,7 +102,7 @@ class ChunkStore:
 
     def count(self) -> int:
         live = self._live()
-        return self._guard(live.count) if live is not None else 0
+        return self._guard(live.count, reading=live.name) if live is not None else 0
 
     def chunks(self, *, with_embeddings: bool = False) -> Iterator[tuple[StoredChunk, np.ndarray | None]]:
         """Every live chunk, in batches (a large index is never read in one go)."""
@@ -93,7 +112,7 @@ class ChunkStore:
         include = ["documents", "metadatas"] + (["embeddings"] if with_embeddings else [])
         offset = 0
         while True:
-            batch = self._guard(partial(live.get, include=include, limit=READ_BATCH, offset=offset))
+            batch = self._guard(partial(live.get, include=include, limit=READ_BATCH, offset=offset), reading=live.name)
             if not batch["ids"]:
                 return
             vectors = batch["embeddings"] if with_embeddings else [None] * len(batch["ids"])
@@ -105,11 +124,12 @@ class ChunkStore:
         live = self._live()
         if live is None:
             return []
-        n = min(n, self._guard(live.count))
+        n = min(n, self._guard(live.count, reading=live.name))
         if n == 0:
             return []
         result = self._guard(
-            lambda: live.query(query_embeddings=[vector.tolist()], n_results=n, where=where, include=["distances"])
+            lambda: live.query(query_embeddings=[vector.tolist()], n_results=n, where=where, include=["distances"]),
+            reading=live.name,
         )
         return [DenseMatch(cid, 1.0 - dist) for cid, dist in zip(result["ids"][0], result["distances"][0])]
 
@@ -166,7 +186,7 @@ class ChunkStore:
 
     def _drop(self, name: str) -> None:
         # Already gone, or the server is away: remove_leftovers tries again next time.
-        with contextlib.suppress(ChromaError, ValueError):
+        with contextlib.suppress(ChromaError, ValueError, *UNAVAILABLE):
             self._client.delete_collection(name)
 
     # -- plumbing ----------------------------------------------------------------
@@ -179,28 +199,31 @@ class ChunkStore:
         name = self.generation()
         if not name:
             return None
-        try:
-            return self._client.get_collection(name, embedding_function=None)
-        except NotFoundError as exc:
-            raise IndexError_(
-                f"The index at {self._location} names generation {name}, which is missing. "
-                "Run `rag ingest --rebuild` to rebuild it."
-            ) from exc
-        except ChromaError as exc:
-            raise self._translate(exc) from exc
+        return self._guard(lambda: self._client.get_collection(name, embedding_function=None), reading=name)
 
-    def _guard(self, call: Any) -> Any:
+    def _guard(self, call: Callable[[], Any], *, reading: str | None = None) -> Any:
+        """Make one Chroma call, translating what it raises; `reading` names the generation it reads."""
         try:
             return call()
+        except NotFoundError as exc:
+            raise (self._gone(reading) if reading else self._translate(exc)) from exc
         except ChromaError as exc:
             raise self._translate(exc) from exc
+        except UNAVAILABLE as exc:
+            raise unavailable(self._location, exc) from exc
+
+    def _gone(self, name: str) -> IndexError_:
+        if self.generation() != name:  # another ingest flipped the pointer, then dropped `name`
+            return GenerationReplaced(
+                f"The index at {self._location} changed while it was being read (generation {name} was "
+                "replaced by another ingest). Try again."
+            )
+        return IndexError_(
+            f"The index at {self._location} names generation {name}, which is missing. "
+            "Run `rag ingest --rebuild` to rebuild it."
+        )
 
     def _translate(self, exc: Exception) -> IndexError_:
         return IndexError_(
             f"The index at {self._location} failed: {exc}. If it is damaged, move it aside and run `rag ingest`."
         )
-
-
-def _chroma_settings() -> Any:
-    # No telemetry: it would try the network on every start.
-    return chromadb.config.Settings(anonymized_telemetry=False, allow_reset=False)

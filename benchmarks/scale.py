@@ -1,0 +1,163 @@
+"""Ingest and query figures at several corpus sizes (a benchmark: it prints, it asserts nothing).
+
+    python benchmarks/scale.py ../shared/bench --sizes 1000 10000 [--chroma-url http://127.0.0.1:8000]
+
+Corpora of about N chunks are built from public text (SQuAD 2.0 paragraphs, then SciFact
+abstracts), never from copies of one article. For each size it prints ingest throughput
+(and embedding alone), index size on disk, peak memory, warm retrieve/ask p50/p95 on
+SciFact queries (each new to the caches), the time per pipeline stage, and throughput
+with 8 concurrent askers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from evals.metrics import percentile
+from rag.assistant import Assistant
+from rag.chunking import chunk_article
+from rag.embeddings import LocalMiniLM
+from rag.ingest import ChunkingSettings, ingest_articles
+from rag.records import Article
+from rag.store import ChunkStore
+
+CHUNKING = ChunkingSettings(max_tokens=200, overlap=1)  # the product's defaults
+
+
+def public_articles(bench: Path) -> list[Article]:
+    squad = json.loads((bench / "squad_v2" / "dev-v2.0.half16.official-ids.json").read_text())["data"]
+    articles = [
+        Article(id=f"squad-{d['title']}-{i}", title=d["title"].replace("_", " "), body=p["context"], publisher="SQuAD")
+        for d in squad
+        for i, p in enumerate(d["paragraphs"])
+    ]
+    for line in (bench / "scifact" / "corpus.jsonl").read_text().splitlines():
+        doc = json.loads(line)
+        articles.append(Article(id=f"scifact-{doc['_id']}", title=doc["title"], body=doc["text"], publisher="SciFact"))
+    return articles
+
+
+def take_chunks(articles: list[Article], target: int) -> list[Article]:
+    chosen, total = [], 0
+    for article in articles:
+        if total >= target:
+            break
+        chosen.append(article)
+        total += len(chunk_article(article, max_tokens=CHUNKING.max_tokens, overlap=CHUNKING.overlap))
+    return chosen
+
+
+def queries(bench: Path, n: int) -> list[str]:
+    lines = (bench / "scifact" / "queries.jsonl").read_text().splitlines()
+    return [json.loads(line)["text"] for line in lines[:n]]
+
+
+def ms(values: list[float]) -> str:
+    v = [x * 1000 for x in values]
+    return f"p50 {percentile(v, 50):7.1f} ms  p95 {percentile(v, 95):7.1f} ms"
+
+
+def measure(
+    articles: list[Article], qs: list[str], embedder: LocalMiniLM, store: ChunkStore, data_dir: Path, where: dict
+) -> None:
+    """`where`: the Assistant settings that open the same store (data_dir, or chroma_url + collection)."""
+    started = time.perf_counter()
+    report = ingest_articles(articles, store=store, embedder=embedder, chunking=CHUNKING, progress=False)
+    ingest_s = time.perf_counter() - started
+    sample = [a.body[:1000] for a in articles[:256]]
+    started = time.perf_counter()
+    embedder.embed(sample)
+    embed_rate = len(sample) / (time.perf_counter() - started)
+    size = sum(f.stat().st_size for f in data_dir.rglob("*") if f.is_file()) if data_dir.exists() else 0
+    print(f"  ingest: {report.chunks_total} chunks in {ingest_s:.0f} s = {report.chunks_total / ingest_s:.1f} chunks/s "
+          f"(embedding alone: {embed_rate:.1f} passages/s); index on disk {size / 2**20:.1f} MiB")  # fmt: skip
+
+    empty = Path(tempfile.mkdtemp())
+    assistant = Assistant(corpus_dir=empty, embedder=embedder, show_progress=False,
+                          openai_api_key="", openai_base_url="", **where)  # fmt: skip
+    assistant.retrieve("warm up", k=5)  # builds BM25 and loads the HNSW index
+    retriever, answerer = assistant._retriever, assistant.answerer
+    stages: dict[str, list[float]] = {"embed question": [], "dense search": [], "bm25": [], "fusion": [], "answer": []}
+    whole_ask, whole_retrieve = [], []
+    half = len(qs) // 2
+    for q in qs[:half]:
+        t0 = time.perf_counter()
+        vector = retriever.embed_query(q)
+        t1 = time.perf_counter()
+        dense = store.query(vector, n=50, where=None)
+        t2 = time.perf_counter()
+        sparse = retriever.keyword.search(q, n=50)
+        t3 = time.perf_counter()
+        hits = retriever._fuse([(m.id, m.similarity) for m in dense], sparse, 5)
+        t4 = time.perf_counter()
+        answerer.answer(q, hits)
+        t5 = time.perf_counter()
+        for name, seconds in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)):
+            stages[name].append(seconds)
+    for q in qs[half:]:
+        t0 = time.perf_counter()
+        assistant.retrieve(q, k=5)
+        t1 = time.perf_counter()
+        assistant.ask(q + "?")  # a new string: its embedding is not cached
+        whole_retrieve.append(t1 - t0)
+        whole_ask.append(time.perf_counter() - t1)
+    print(f"  warm retrieve: {ms(whole_retrieve)}   warm ask: {ms(whole_ask)}")
+    total = sum(statistics.mean(v) for v in stages.values())
+    print(
+        "  where the time goes (mean per question): "
+        + ", ".join(
+            f"{name} {statistics.mean(v) * 1000:.1f} ms ({statistics.mean(v) / total:.0%})"
+            for name, v in stages.items()
+        )
+    )
+
+    asked = [f"{q} (concurrent)" for q in qs]
+    latencies: list[float] = []
+
+    def one(q: str) -> None:
+        t = time.perf_counter()
+        assistant.ask(q)
+        latencies.append(time.perf_counter() - t)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(one, asked))
+    wall = time.perf_counter() - started
+    print(f"  8 concurrent askers: {len(asked) / wall:.1f} questions/s, latency {ms(latencies)}")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  peak memory of this process so far (RSS): {peak:.0f} MiB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("bench", type=Path, help="the shared bench folder (with squad_v2/ and scifact/)")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--queries", type=int, default=100)
+    parser.add_argument("--chroma-url", default="", help="measure against this Chroma server instead of embedded")
+    args = parser.parse_args()
+    pool = public_articles(args.bench)
+    qs = queries(args.bench, args.queries)
+    embedder = LocalMiniLM()
+    for size in args.sizes:
+        articles = take_chunks(pool, size)
+        mode = f"server {args.chroma_url}" if args.chroma_url else "embedded"
+        print(f"\n~{size} chunks ({len(articles)} passages), {mode}:")
+        with tempfile.TemporaryDirectory() as tmp:
+            if args.chroma_url:
+                where = {"chroma_url": args.chroma_url, "collection": f"bench{size}", "data_dir": tmp}
+                store = ChunkStore.http(args.chroma_url, name=f"bench{size}")
+            else:
+                where = {"data_dir": tmp}
+                store = ChunkStore.persistent(Path(tmp), name="articles")
+            measure(articles, qs, embedder, store, Path(tmp), where)
+
+
+if __name__ == "__main__":
+    main()
