@@ -7,6 +7,7 @@ answer = Assistant().ask("What does Goldman expect from the Russell 2000?")
 from rag.answerer import REFUSAL, Answerer
 from rag.assistant import Assistant
 from rag.conversation import History, Rewrite, Rewriter
+from rag.duplicates import Duplicate
 from rag.errors import (
     AuthError,
     BackendError,
@@ -35,6 +36,7 @@ __all__ = [
     "Citation",
     "ConfigError",
     "DocumentError",
+    "Duplicate",
     "EmbeddingMismatch",
     "Filters",
     "History",

@@ -13,7 +13,7 @@ for a local server), else the offline extractive one; `Answer.backend` says whic
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -149,9 +149,17 @@ class Assistant:
         return self._retriever.retrieve(question, k=k, filters=filters, mode=mode)
 
     def ingest(
-        self, paths: list[str | Path] | str | Path, *, sync: bool = False, rebuild: bool = False
+        self,
+        paths: list[str | Path] | str | Path,
+        *,
+        sync: bool = False,
+        rebuild: bool = False,
+        metadata: Mapping[str, str] | None = None,
     ) -> IngestReport:
-        """Add or update articles from files or folders; with sync, also drop articles gone from those folders."""
+        """Add or update articles from files or folders; with sync, also drop articles gone from those folders.
+
+        `metadata` (title, publisher, author, published, url) applies to every file and wins over its own.
+        """
         paths = [paths] if isinstance(paths, (str, Path)) else paths
         folders = [Path(p) for p in paths if Path(p).is_dir()]
         report = ingest(
@@ -162,6 +170,7 @@ class Assistant:
             sync_dirs=folders if sync else [],
             rebuild=rebuild,
             progress=self.settings.show_progress,
+            metadata=metadata,
         )
         self._retriever.refresh()
         return report

@@ -1,7 +1,9 @@
 """The `rag` command: ingest articles, ask questions, run the evals.
 
     rag ingest                      # sync the corpus folder into the index
-    rag ingest my_articles/ a.md    # add or update these articles
+    rag ingest my_articles/ a.md    # add or update these articles (.txt .md .html .htm .pdf)
+    rag ingest --sync my_articles/  # make the index match that folder: also remove what is gone from it
+    rag ingest page.pdf --publisher Reuters --published 2024-03-05   # metadata the file lacks
     rag ask "What does Goldman expect from the Russell 2000?"
     rag eval --split dev
 
@@ -17,10 +19,15 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rag.errors import RagError
+from rag.documents import OVERRIDABLE_FIELDS, check_overrides
+from rag.errors import InputError, RagError
 from rag.records import Answer
 from rag.retrieve import Filters
+
+if TYPE_CHECKING:
+    pass
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -30,6 +37,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    # pypdf logs damage it works around ("incorrect startxref pointer"); a file it cannot read is a DocumentError.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         return args.run(args)
     except RagError as exc:
@@ -51,10 +60,28 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--corpus-dir", help="articles folder (default: RAG_CORPUS_DIR or ./corpus)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    ingest = commands.add_parser("ingest", help="add, update or sync articles into the index")
+    ingest = commands.add_parser(
+        "ingest",
+        help="add, update or sync articles into the index",
+        description="Add or update articles from .txt, .md, .html/.htm and .pdf files. Metadata comes from the "
+        "file (front matter, page meta tags, PDF document information); the flags below win over it.",
+    )
     ingest.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the corpus folder, synced)")
-    ingest.add_argument("--sync", action="store_true", help="also remove articles gone from the given folders")
+    ingest.add_argument(
+        "--sync",
+        action="store_true",
+        help="make the index match the given folders: also remove articles gone from them",
+    )
     ingest.add_argument("--rebuild", action="store_true", help="re-embed everything (after changing the model)")
+    given = ingest.add_argument_group(
+        "metadata",
+        "Win over the file's own metadata. With several files or a folder, each flag applies to ALL of them.",
+    )
+    given.add_argument("--title", default="", help="the article's headline")
+    given.add_argument("--publisher", default="", help="the outlet, e.g. 'Yahoo Finance'")
+    given.add_argument("--author", default="", help="the byline")
+    given.add_argument("--published", default="", metavar="YYYY-MM-DD", help="the publication date")
+    given.add_argument("--url", default="", help="where the article was published")
     ingest.set_defaults(run=run_ingest)
 
     ask = commands.add_parser("ask", help="answer a question from the articles, with sources")
@@ -78,13 +105,20 @@ def _assistant(args: argparse.Namespace, **extra: object):  # noqa: ANN202 - imp
 
 
 def run_ingest(args: argparse.Namespace) -> int:
+    metadata = check_overrides({name: getattr(args, name) for name in OVERRIDABLE_FIELDS})
+    if metadata and not args.paths:
+        raise InputError(
+            f"--{' --'.join(metadata)} need the files they describe: rag ingest FILE --{next(iter(metadata))} ..."
+        )
     assistant = _assistant(args)
     if args.paths:
-        report = assistant.ingest(args.paths, sync=args.sync, rebuild=args.rebuild)
+        report = assistant.ingest(args.paths, sync=args.sync, rebuild=args.rebuild, metadata=metadata or None)
     else:
         report = assistant.ingest([assistant.settings.corpus_dir], sync=True, rebuild=args.rebuild)
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    for line in report.details():
+        print(line)
     print(report.summary())
     return 0
 

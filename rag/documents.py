@@ -1,35 +1,34 @@
-"""Read article files: optional YAML front matter for metadata, then the raw page text.
+"""Read document files into RawDocuments: text not yet cleaned, plus metadata from wherever it can be found.
 
-    ---
-    title: Small caps left behind as stocks hit record highs
-    publisher: Yahoo Finance
-    author: Josh Schafer
-    published: 2024-01-22
-    ---
-    <the article as captured, boilerplate and all>
+A reader per format (rag.readers) finds the text and the file's own metadata: YAML front
+matter in .txt/.md, meta tags in .html, document information in .pdf. Metadata given by
+the caller (the CLI's --title, --published, ...) wins over the file's own:
 
-Every field is optional. Without a header the title is the file name and there is
-no date; the caller is warned so the gap is visible.
+    page.html with og:title "Caps rally" and no date, read_document(path, {"published": "2024-03-05"})
+    -> RawDocument(id="page", title="Caps rally", published="2024-03-05", ...)
+
+Every field is optional. Without a title the title is the file name; without a date the
+caller is warned, so the gap is visible.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
+from rag.errors import DocumentError, InputError
+from rag.readers import SUFFIXES, reader_for
 
-from rag.errors import DocumentError
-
-SUPPORTED_SUFFIXES = (".txt", ".md")
-METADATA_FIELDS = ("id", "title", "publisher", "author", "published", "url")
+SUPPORTED_SUFFIXES = SUFFIXES
+OVERRIDABLE_FIELDS = ("title", "publisher", "author", "published", "url")
 
 
 @dataclass(frozen=True)
 class RawDocument:
-    """A file as read from disk: metadata from its header and the text below it, not yet cleaned."""
+    """A file as read from disk: its metadata and its text, not yet cleaned."""
 
     id: str
     path: Path
@@ -48,7 +47,7 @@ def find_documents(paths: list[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(p for p in sorted(path.rglob("*")) if p.is_file() and _wanted(p))
+            found.extend(p for p in sorted(path.rglob("*")) if p.is_file() and is_article_file(p.relative_to(path)))
         elif path.is_file():
             if path.suffix.lower() not in SUPPORTED_SUFFIXES:
                 raise DocumentError(
@@ -61,81 +60,89 @@ def find_documents(paths: list[Path]) -> list[Path]:
     return found
 
 
-def _wanted(path: Path) -> bool:
-    # README files and hidden files in a corpus folder are notes, not articles.
+def is_article_file(path: Path) -> bool:
+    """Whether a folder ingest takes this file (a path inside the folder): a supported type, not a note.
+
+    README files and hidden files in a corpus folder are notes, not articles.
+    """
     hidden = any(part.startswith(".") for part in path.parts)
     return path.suffix.lower() in SUPPORTED_SUFFIXES and not hidden and path.stem.upper() != "README"
 
 
-def read_document(path: Path) -> RawDocument:
+def check_overrides(overrides: Mapping[str, str]) -> dict[str, str]:
+    """Caller-given metadata, stripped, empty values dropped, the date checked: {"published": "2024-3-5"} raises."""
+    unknown = set(overrides) - set(OVERRIDABLE_FIELDS)
+    if unknown:
+        fields = ", ".join(OVERRIDABLE_FIELDS)
+        raise InputError(f"Unknown metadata field(s) {', '.join(sorted(unknown))}; use {fields}.")
+    checked = {key: value.strip() for key, value in overrides.items() if value and value.strip()}
+    if "published" in checked:
+        try:
+            checked["published"] = dt.date.fromisoformat(checked["published"]).isoformat()
+        except ValueError as exc:
+            raise InputError(f"--published {checked['published']!r} is not YYYY-MM-DD (e.g. 2024-01-22).") from exc
+    return checked
+
+
+def read_document(path: Path, overrides: Mapping[str, str] | None = None) -> RawDocument:
+    """Read one file of a supported type; `overrides` (title, publisher, author, published, url) win."""
+    given = check_overrides(overrides or {})
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise DocumentError(f"{path}: cannot be read ({exc.strerror}); check the path and permissions.") from exc
-    if b"\x00" in data:
-        raise DocumentError(f"{path}: looks binary, not text; save the article as UTF-8 text or Markdown.")
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
+        read = reader_for(path)
+    except KeyError:
         raise DocumentError(
-            f"{path}: is not UTF-8 text (bad byte at offset {exc.start}); re-save it with UTF-8 encoding."
+            f"{path}: unsupported file type {path.suffix or '(none)'}; use one of {', '.join(SUPPORTED_SUFFIXES)}."
+        ) from None
+    except ImportError as exc:  # the HTML and PDF libraries are imported on first use
+        raise DocumentError(
+            f"{path}: reading {path.suffix} files needs the Python package {exc.name or 'behind it'}, which is "
+            f"missing or broken ({exc}); reinstall this package's dependencies (pip install -e .)."
         ) from exc
-    header, body = split_front_matter(text, path)
-    if not body.strip():
-        raise DocumentError(f"{path}: has no article text; add the text below the header or remove the file.")
-    metadata = parse_metadata(header, path) if header is not None else {}
-    warnings = []
-    if header is None:
-        warnings.append(f"{path.name}: no metadata header; using the file name as title and no date.")
-    elif not metadata.get("published"):
-        warnings.append(f"{path.name}: no 'published' date in the header; date filters will skip it.")
+    extracted = read(data, path)
+    metadata = {key: _as_text(key, value, path, extracted.source) for key, value in extracted.metadata.items()}
+    metadata = {key: value for key, value in metadata.items() if value} | given
+    # The flags are part of what was ingested: the same file with another --title is a changed article.
+    fingerprint = hashlib.sha256(data + (repr(sorted(given.items())).encode() if given else b"")).hexdigest()[:16]
     return RawDocument(
         id=metadata.get("id") or path.stem,
         path=path,
-        text=body,
-        fingerprint=hashlib.sha256(data).hexdigest()[:16],
+        text=extracted.text,
+        fingerprint=fingerprint,
         title=metadata.get("title") or path.stem,
         publisher=metadata.get("publisher", ""),
         author=metadata.get("author", ""),
         published=metadata.get("published", ""),
         url=metadata.get("url", ""),
-        warnings=warnings,
+        warnings=_warnings(path, metadata, extracted.source, given, extracted.caveats),
     )
 
 
-def split_front_matter(text: str, path: Path) -> tuple[str | None, str]:
-    """('title: x', 'body') for a file that starts with a --- block; (None, text) otherwise."""
-    lines = text.splitlines(keepends=True)
-    if not lines or lines[0].strip() != "---":
-        return None, text
-    for i, line in enumerate(lines[1:], start=1):
-        if line.strip() == "---":
-            return "".join(lines[1:i]), "".join(lines[i + 1 :])
-    raise DocumentError(f"{path}: the metadata header opened with '---' is never closed; add a closing '---' line.")
-
-
-def parse_metadata(header: str, path: Path) -> dict[str, str]:
-    try:
-        data = yaml.safe_load(header) or {}
-    except yaml.YAMLError as exc:
-        where = getattr(exc, "problem_mark", None)
-        line = f" at header line {where.line + 1}" if where else ""
-        raise DocumentError(f"{path}: the metadata header is not valid YAML{line}; fix it or remove it.") from exc
-    if not isinstance(data, dict):
-        raise DocumentError(f"{path}: the metadata header must be 'key: value' lines.")
-    unknown = set(map(str, data)) - set(METADATA_FIELDS)
-    if unknown:
-        raise DocumentError(
-            f"{path}: unknown metadata field(s) {', '.join(sorted(unknown))}; use only {', '.join(METADATA_FIELDS)}."
+def _warnings(
+    path: Path, metadata: dict[str, str], source: str, given: dict[str, str], caveats: Mapping[str, str]
+) -> list[str]:
+    warnings = []
+    if not source and not metadata.get("title") and not metadata.get("published"):
+        warnings.append(f"{path.name}: no metadata header; using the file name as title and no date.")
+    elif not metadata.get("published"):
+        where = source or "the file"
+        warnings.append(
+            f"{path.name}: no 'published' date in {where}; date filters will skip it "
+            "(give one with --published YYYY-MM-DD)."
         )
-    metadata = {key: "" if value is None else str(value).strip() for key, value in data.items()}
-    if "published" in data and data["published"] is not None:
-        metadata["published"] = _iso_date(data["published"], path)
-    return metadata
+    for key, why in caveats.items():
+        if key in metadata and key not in given:
+            warnings.append(f"{path.name}: {key} {metadata[key]} is {why}; correct it with --{key} if needed.")
+    return warnings
 
 
-def _iso_date(value: object, path: Path) -> str:
-    # YAML already turns an unquoted 2024-01-10 into a date; a quoted one arrives as a string.
+def _as_text(key: str, value: object, path: Path, source: str) -> str:
+    if key != "published":
+        return str(value).strip()
+    # YAML turns an unquoted 2024-01-10 into a date and pypdf gives a datetime; a quoted one is a string.
     if isinstance(value, dt.datetime):
         return value.date().isoformat()
     if isinstance(value, dt.date):
@@ -143,4 +150,7 @@ def _iso_date(value: object, path: Path) -> str:
     try:
         return dt.date.fromisoformat(str(value).strip()).isoformat()
     except ValueError as exc:
-        raise DocumentError(f"{path}: published date {value!r} is not YYYY-MM-DD (e.g. 2024-01-22).") from exc
+        raise DocumentError(
+            f"{path}: published date {value!r} in {source or 'the file'} is not YYYY-MM-DD (e.g. 2024-01-22); "
+            "fix it there or give the date with --published."
+        ) from exc

@@ -5,12 +5,23 @@ file stops the ingest with nothing changed. Articles whose file, chunking
 settings and embedding model are unchanged keep their vectors; only new or
 changed articles are embedded. With `sync_dirs`, an article that came from one
 of those folders and is no longer there is removed.
+
+Near-duplicates (rag.duplicates) are found over the whole index as it will be after
+the swap, and each chunk records the article its story was first indexed as
+(`duplicate_of`, "" for a canonical article), so retrieval can show a story once
+without comparing articles at query time. The canonical article of a story is the
+earliest published (undated ones last); between equal dates, one already indexed
+before one new in this ingest, then the smaller id:
+
+    indexed: yahoo-1 (2024-01-22);  ingest: msn-copy (2024-01-22), early-wire (2024-01-21)
+    -> early-wire canonical; yahoo-1 and msn-copy get duplicate_of="early-wire"
+       (yahoo-1 keeps its vectors: only its metadata is rewritten)
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,16 +29,19 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from rag.articles import load_article
+from rag import duplicates
+from rag.articles import to_article
 from rag.chunking import chunk_article
-from rag.documents import find_documents
+from rag.documents import find_documents, read_document
+from rag.duplicates import Duplicate
 from rag.embeddings import Embedder
 from rag.errors import DocumentError, RagError
 from rag.records import Article, Chunk, content_hash
 from rag.store import ChunkStore, StoredChunk
 
-PIPELINE_VERSION = "1"  # bump when cleaning or chunking changes, so every article is re-chunked
+PIPELINE_VERSION = "2"  # bump when reading, cleaning, chunking or chunk metadata change: every article is re-chunked
 EMBED_BATCH = 64
+UNDATED = "9999-12-31"  # sorts an article without a date after every dated one
 
 
 @dataclass
@@ -40,10 +54,27 @@ class IngestReport:
     chunks_total: int = 0
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    # (article_id, duplicate_of, estimated_similarity) for articles this ingest added, changed or re-filed
+    duplicates: list[Duplicate] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
         return bool(self.added or self.updated or self.removed)
+
+    def details(self) -> list[str]:
+        """One line per changed article and per near-duplicate found, then the unchanged count."""
+        lines = [
+            f"{change}: {article_id}"
+            for change, ids in (("added", self.added), ("updated", self.updated), ("removed", self.removed))
+            for article_id in ids
+        ]
+        lines += [
+            f"near-duplicate: {d.article_id} repeats {d.duplicate_of} (estimated similarity {d.similarity:.2f}); "
+            f"answers show only {d.duplicate_of} when both are retrieved"
+            for d in self.duplicates
+        ]
+        lines.append(f"unchanged: {len(self.unchanged)}")
+        return lines
 
     def summary(self) -> str:
         return (
@@ -72,10 +103,14 @@ def ingest(
     sync_dirs: list[Path] = (),  # type: ignore[assignment]
     rebuild: bool = False,
     progress: bool = True,
+    metadata: Mapping[str, str] | None = None,
 ) -> IngestReport:
-    """Ingest article files; with `sync_dirs`, articles that came from those folders and are gone are removed."""
+    """Ingest article files; with `sync_dirs`, articles that came from those folders and are gone are removed.
+
+    `metadata` (title, publisher, author, published, url) applies to every file and wins over the files' own.
+    """
     report = IngestReport()
-    articles = _load_all(find_documents(paths), report)
+    articles = _load_all(find_documents(paths), report, metadata or {})
     return ingest_articles(
         articles, store=store, embedder=embedder, chunking=chunking, report=report,
         remove=lambda source_path: _under(source_path, sync_dirs), rebuild=rebuild, progress=progress,
@@ -100,7 +135,7 @@ def ingest_articles(
     same_model = store.live_model() in (None, embedder.model_id)
 
     keep_ids: set[str] = set()
-    new_chunks: list[tuple[Article, Chunk]] = []
+    changed: list[Article] = []
     for article in articles:
         version = chunking.version(article)
         old = indexed.get(article.id)
@@ -109,9 +144,7 @@ def ingest_articles(
             report.unchanged.append(article.id)
             continue
         (report.updated if old else report.added).append(article.id)
-        chunks = chunk_article(article, max_tokens=chunking.max_tokens, overlap=chunking.overlap)
-        unique = {c.id: c for c in chunks}  # a paragraph repeated in one article would repeat an id
-        new_chunks.extend((article, c) for c in unique.values())
+        changed.append(article)
 
     given = {a.id for a in articles}
     for article_id, old in indexed.items():
@@ -126,10 +159,34 @@ def ingest_articles(
             report.warnings.append(f"{article_id}: dropped by the rebuild; ingest {old['source_path']} again.")
             report.removed.append(article_id)
 
-    if report.changed or (rebuild and articles):
+    gone = set(report.removed) | set(report.updated)
+    kept = {article_id: old for article_id, old in indexed.items() if article_id not in gone}
+    signatures = {a.id: duplicates.signature(a.body) for a in changed}
+    found = _find_duplicates(changed, signatures, kept, {a.id: a for a in articles})
+    label = {article_id: d.duplicate_of for article_id, d in found.items()}
+    refile = {aid: label.get(aid, "") for aid, old in kept.items() if old["duplicate_of"] != label.get(aid, "")}
+    report.duplicates = [d for aid, d in found.items() if aid in refile or aid not in kept]
+
+    new_chunks: list[tuple[Article, Chunk]] = []
+    for article in changed:
+        chunks = chunk_article(article, max_tokens=chunking.max_tokens, overlap=chunking.overlap)
+        unique = {c.id: c for c in chunks}  # a paragraph repeated in one article would repeat an id
+        new_chunks.extend((article, c) for c in unique.values())
+
+    if report.changed or refile or (rebuild and articles):
+        stored = [
+            StoredChunk(c.id, c.text, chunk_metadata(a, c, chunking.version(a), label.get(a.id, ""), signatures[a.id]))
+            for a, c in new_chunks
+        ]
         vectors = _embed([c for _, c in new_chunks], embedder, progress)
-        stored = [StoredChunk(c.id, c.text, chunk_metadata(a, c, chunking.version(a))) for a, c in new_chunks]
-        store.swap_in(keep_ids=keep_ids, new_chunks=stored, new_vectors=vectors, model_id=embedder.model_id)
+        refiled, refiled_vectors = _refiled(store, refile)
+        keep_ids -= {c.id for c in refiled}
+        store.swap_in(
+            keep_ids=keep_ids,
+            new_chunks=stored + refiled,
+            new_vectors=_stack(vectors, refiled_vectors),
+            model_id=embedder.model_id,
+        )
         report.chunks_embedded = len(new_chunks)
     else:
         store.remove_leftovers()
@@ -138,9 +195,11 @@ def ingest_articles(
     return report
 
 
-def chunk_metadata(article: Article, chunk: Chunk, version: str) -> dict[str, Any]:
+def chunk_metadata(
+    article: Article, chunk: Chunk, version: str, duplicate_of: str = "", signature: np.ndarray | None = None
+) -> dict[str, Any]:
     # Chroma metadata values cannot be None: unknown text is "" and an unknown date is 0.
-    return {
+    metadata = {
         "article_id": article.id,
         "title": article.title,
         "publisher": article.publisher,
@@ -153,22 +212,28 @@ def chunk_metadata(article: Article, chunk: Chunk, version: str) -> dict[str, An
         "header": chunk.header,
         "source_path": article.source_path,
         "version": version,
+        "duplicate_of": duplicate_of,
     }
+    if signature is not None and chunk.position == 0:
+        # Once per article is enough to find duplicates at the next ingest; on every chunk it would be 684 bytes each.
+        metadata["minhash"] = duplicates.encode(signature)
+    return metadata
 
 
-def _load_all(files: list[Path], report: IngestReport) -> list[Article]:
+def _load_all(files: list[Path], report: IngestReport, metadata: Mapping[str, str]) -> list[Article]:
     articles: dict[str, Article] = {}
     problems: list[str] = []
     for path in files:
         try:
-            article, warnings = load_article(path)
+            raw = read_document(path, metadata)
+            article, warnings = to_article(raw), raw.warnings
         except DocumentError as exc:
             problems.append(str(exc))
             continue
         if article.id in articles:
             problems.append(
                 f"{path}: article id {article.id!r} is also used by {articles[article.id].source_path}; "
-                "rename one file or give it an 'id' in its header."
+                "rename one of the files (a .txt or .md file can instead set another 'id' in its header)."
             )
             continue
         articles[article.id] = article
@@ -183,10 +248,54 @@ def _indexed_articles(store: ChunkStore) -> dict[str, dict[str, Any]]:
     for chunk, _ in store.chunks():
         m = chunk.metadata
         entry = indexed.setdefault(
-            m["article_id"], {"version": m.get("version"), "source_path": m.get("source_path", ""), "chunk_ids": []}
-        )
+            m["article_id"],
+            {"version": m.get("version"), "source_path": m.get("source_path", ""), "chunk_ids": [],
+             "published": m.get("published", ""), "duplicate_of": m.get("duplicate_of", ""), "minhash": ""},
+        )  # fmt: skip
         entry["chunk_ids"].append(chunk.id)
+        entry["minhash"] = entry["minhash"] or m.get("minhash", "")
     return indexed
+
+
+def _find_duplicates(
+    changed: list[Article],
+    signatures: dict[str, np.ndarray],
+    kept: dict[str, dict[str, Any]],
+    given: dict[str, Article],
+) -> dict[str, Duplicate]:
+    """Near-duplicates over the index-to-be (changed and kept articles), in canonical order.
+
+    Canonical order: earliest published first (undated last), then already indexed before new, then by id.
+    """
+    entries: list[tuple[tuple[str, int, str], str, np.ndarray]] = []
+    for article in changed:
+        entries.append(((article.published or UNDATED, 1, article.id), article.id, signatures[article.id]))
+    for article_id, old in kept.items():
+        sig = duplicates.decode(old["minhash"])
+        if sig is None and article_id in given:  # an unchanged file indexed before signatures were stored
+            sig = duplicates.signature(given[article_id].body)
+        if sig is not None:
+            entries.append(((old["published"] or UNDATED, 0, article_id), article_id, sig))
+    entries.sort(key=lambda entry: entry[0])
+    return duplicates.find_duplicates([(article_id, sig) for _, article_id, sig in entries])
+
+
+def _refiled(store: ChunkStore, refile: dict[str, str]) -> tuple[list[StoredChunk], np.ndarray]:
+    """The kept chunks of articles whose `duplicate_of` changed, relabelled, with their vectors (not re-embedded)."""
+    if not refile:
+        return [], np.zeros((0, 0), dtype=np.float32)
+    chunks, vectors = [], []
+    for chunk, vector in store.chunks(with_embeddings=True):
+        article_id = chunk.metadata["article_id"]
+        if article_id in refile:
+            chunks.append(StoredChunk(chunk.id, chunk.text, {**chunk.metadata, "duplicate_of": refile[article_id]}))
+            vectors.append(vector)
+    return chunks, np.array(vectors, dtype=np.float32)
+
+
+def _stack(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    parts = [v for v in (a, b) if len(v)]
+    return np.vstack(parts) if parts else np.zeros((0, 0), dtype=np.float32)
 
 
 def _under(path: str, folders: list[Path]) -> bool:

@@ -5,6 +5,12 @@ no calibration against each other:
 
     score(chunk) = sum over retrievers of 1 / (rrf_k + rank)
     dense ranks 1, 3 and BM25 rank 2, rrf_k=60 -> 1/61 + 1/62 ≈ 0.0325 for a chunk found by both
+
+BM25 lives in this process's memory, not in Chroma, with or without a Chroma server: it is
+rebuilt from the store's chunks whenever the live generation differs from the one it was
+built from, checked on every retrieve. So an ingest by another process sharing the server
+is seen on the next retrieve; one that drops the generation a retrieve is reading makes
+that retrieve refresh and try once more.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from rag.embeddings import Embedder
 from rag.errors import InputError
 from rag.keyword import KeywordIndex
 from rag.records import Hit
-from rag.store import ChunkStore, StoredChunk
+from rag.store import ChunkStore, GenerationReplaced, StoredChunk
 
 Mode = Literal["hybrid", "dense", "bm25"]
 MODES: tuple[Mode, ...] = ("hybrid", "dense", "bm25")
@@ -114,6 +120,14 @@ class HybridRetriever:
         return self._embedder.embed([question])[0]
 
     def retrieve(self, question: str, *, k: int, filters: Filters | None = None, mode: Mode = "hybrid") -> list[Hit]:
+        try:
+            return self._retrieve(question, k=k, filters=filters, mode=mode)
+        except GenerationReplaced:
+            # Another process swapped in a new generation and dropped ours between our refresh and our read:
+            # one more try refreshes to the new generation (BM25 included) and reads that.
+            return self._retrieve(question, k=k, filters=filters, mode=mode)
+
+    def _retrieve(self, question: str, *, k: int, filters: Filters | None, mode: Mode) -> list[Hit]:
         if mode not in MODES:
             raise InputError(f"Retriever mode {mode!r} is not one of {', '.join(MODES)}.")
         self.refresh()
@@ -136,11 +150,29 @@ class HybridRetriever:
         for ranks in (dense_rank, sparse_rank):
             for cid, rank in ranks.items():
                 scores[cid] = scores.get(cid, 0.0) + 1.0 / (self._rrf_k + rank)
-        best = sorted(scores, key=lambda cid: (-scores[cid], cid))[:k]
+        ranked = sorted(scores, key=lambda cid: (-scores[cid], cid))
+        best = _one_copy_per_story(ranked, self._chunks)[:k]
         return [
             _hit(self._chunks[cid], scores[cid], dense_rank.get(cid), sparse_rank.get(cid), similarity.get(cid))
             for cid in best
         ]
+
+
+def _one_copy_per_story(ranked: list[str], chunks: dict[str, StoredChunk]) -> list[str]:
+    """`ranked` chunk ids without those of an article whose story another article already stands for.
+
+    Ingest records in each chunk the canonical article of its story (`duplicate_of`, "" when it
+    is the canonical one). The story is shown from its canonical article when any of that
+    article's chunks is among the candidates, else from its best-ranked copy:
+
+        ranked [copy#0, other#2, canon#0], copy.duplicate_of = canon -> [other#2, canon#0]
+    """
+    article = {cid: chunks[cid].metadata["article_id"] for cid in ranked}
+    story = {cid: chunks[cid].metadata.get("duplicate_of") or article[cid] for cid in ranked}
+    shown = {story[cid]: story[cid] for cid in ranked if article[cid] == story[cid]}
+    for cid in ranked:
+        shown.setdefault(story[cid], article[cid])
+    return [cid for cid in ranked if shown[story[cid]] == article[cid]]
 
 
 def _hit(chunk: StoredChunk, score: float, dense_rank: int | None, bm25_rank: int | None, sim: float | None) -> Hit:

@@ -44,3 +44,77 @@ def test_errors_are_one_line_and_exit_non_zero(index_copy: Path, tmp_path: Path)
         out = rag(*args, data_dir=index_copy)
         assert out.returncode == 1
         assert out.stderr.startswith("error: ") and "Traceback" not in out.stderr
+
+
+# -- ingesting other formats, metadata flags, --sync and near-duplicates --------------------------------
+
+from tests.test_duplicates import GOLDMAN, republished  # noqa: E402 - appended below the original tests
+from tests.test_formats import PDF_LINES, article_html, make_pdf  # noqa: E402
+
+
+def test_ingest_help_says_metadata_flags_apply_to_every_file(tmp_path: Path) -> None:
+    out = rag("ingest", "--help", data_dir=tmp_path)
+    assert out.returncode == 0
+    text = " ".join(out.stdout.split())
+    for flag in ("--title", "--publisher", "--author", "--published", "--url"):
+        assert flag in text
+    assert "each flag applies to ALL of them" in text and ".pdf" in text and ".html" in text
+
+
+def test_ingest_html_and_pdf_with_flags_that_win_over_the_files_metadata(index_copy: Path, tmp_path: Path) -> None:
+    page = tmp_path / "banks.html"
+    page.write_text(article_html())
+    pdf = tmp_path / "funding.pdf"
+    pdf.write_bytes(make_pdf(PDF_LINES))
+    out = rag("ingest", str(page), str(pdf), "--publisher", "Flag Wire", "--published", "2024-05-03",
+              data_dir=index_copy)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "added: banks\nadded: funding\nunchanged: 0\n2 added, 0 updated, 0 removed, 0 unchanged" in out.stdout
+    assert "WARNING" not in out.stderr and "Traceback" not in out.stderr
+    answer = rag("ask", "How did regional bank shares do on Thursday?", "--publisher", "Flag Wire", data_dir=index_copy)
+    assert answer.returncode == 0, answer.stderr
+    assert "(Flag Wire, 2024-05-03)" in answer.stdout and "Regional banks lead small caps higher" in answer.stdout
+
+
+def test_bad_metadata_flags_are_one_line_errors(index_copy: Path, tmp_path: Path) -> None:
+    page = tmp_path / "banks.html"
+    page.write_text(article_html())
+    for args, message in (
+        (("ingest", str(page), "--published", "May 3"), "--published 'May 3' is not YYYY-MM-DD"),
+        (("ingest", "--title", "Banks"), "--title need the files they describe"),
+    ):
+        out = rag(*args, data_dir=index_copy)
+        assert out.returncode == 1 and out.stderr.startswith("error: ") and message in out.stderr, out.stderr
+        assert "Traceback" not in out.stderr
+
+
+def test_a_corrupt_pdf_is_a_one_line_error_naming_the_file(index_copy: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(make_pdf(PDF_LINES)[:500])
+    out = rag("ingest", str(broken), data_dir=index_copy)
+    assert out.returncode == 1 and out.stderr.startswith("error: Nothing was ingested")
+    assert "broken.pdf: is not a readable PDF" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_sync_makes_the_index_match_a_folder_and_lists_each_change(index_copy: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "banks.html").write_text(article_html())
+    (folder / "funding.pdf").write_bytes(make_pdf(PDF_LINES))
+    (folder / "note.md").write_text("---\npublished: 2024-05-04\n---\nMicro caps fell sharply in early May trading.\n")
+    first = rag("ingest", "--sync", str(folder), data_dir=index_copy)
+    assert first.returncode == 0, first.stderr
+    assert "added: banks\nadded: funding\nadded: note\nunchanged: 0\n" in first.stdout
+
+    (folder / "funding.pdf").unlink()
+    (folder / "banks.html").write_text(article_html(title="Regional banks rally as deposits hold"))
+    (folder / "wire-copy.txt").write_text(republished(GOLDMAN))
+    second = rag("ingest", "--sync", str(folder), data_dir=index_copy)
+    assert second.returncode == 0, second.stderr
+    assert "added: wire-copy\nupdated: banks\nremoved: funding\n" in second.stdout
+    assert "near-duplicate: wire-copy repeats 000_c205bd33b4339b3e (estimated similarity 0." in second.stdout
+    assert "unchanged: 1\n" in second.stdout  # note.md; the corpus articles are outside this folder and stay
+    assert "1 added, 1 updated, 1 removed, 1 unchanged" in second.stdout
+
+    corpus = rag("ingest", data_dir=index_copy)  # the corpus sync leaves the other folder's articles alone
+    assert "0 added, 0 updated, 0 removed, 5 unchanged" in corpus.stdout

@@ -2,22 +2,29 @@
 
 The page draws everything from one per-session list of Turns (gr.State): the chat,
 the sources panel and the history for follow-ups. Event handlers are thin; the work
-is in chat.respond, and the HTML in render and sources, which are tested without Gradio.
+is in chat.respond and upload.add_documents, and the HTML in render and sources, which
+are tested without Gradio.
+
+Documents uploaded in the left column go into the corpus folder and the index; the status
+line, publisher list and date hint then show the new index, here and on every page loaded after.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
+from rag.documents import SUPPORTED_SUFFIXES
 from rag.errors import ConfigError
 from rag.settings import Settings
 from rag.ui.assets import CITE_JS, CSS, THEME
-from rag.ui.catalog import Catalog, status_html
+from rag.ui.catalog import Catalog, LiveCatalog, status_html
 from rag.ui.chat import Turn, make_filters, messages, respond, sources
 from rag.ui.sources import EMPTY_PANEL
+from rag.ui.upload import add_documents_html
 
 TITLE = "Small-cap news analyst"
 SUBTITLE = "Answers from the indexed financial news articles only, every claim linked to the passage it comes from."
@@ -36,11 +43,15 @@ CONCURRENCY = 4
 def build_app(
     assistant: Any, *, catalog: Catalog | None = None, examples: tuple[str, ...] = EXAMPLE_QUESTIONS
 ) -> gr.Blocks:
-    """The page for one Assistant (anything with ask(), or stream(), plus backend and settings)."""
-    catalog = catalog or Catalog.of(assistant)
+    """The page for one Assistant (anything with ask(), or stream(), plus backend and settings).
+
+    The upload box is there when the Assistant can ingest.
+    """
+    live = LiveCatalog(assistant, catalog)
+    catalog = live.current()
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         turns = gr.State([])
-        gr.HTML(_header(catalog, assistant.backend), elem_id="app-header", js_on_load=None)
+        header = gr.HTML(_header(catalog, assistant.backend), elem_id="app-header", js_on_load=None)
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=250, elem_id="controls"):
                 gr.HTML('<div class="panel-title">Search settings</div>', js_on_load=None)
@@ -60,7 +71,18 @@ def build_app(
                     label="Sources (k)",
                     info="Passages retrieved per question.",
                 )
-                gr.HTML(f'<div class="control-hint">{_date_hint(catalog)}</div>', js_on_load=None)
+                hint = gr.HTML(_date_hint(catalog), js_on_load=None)
+                if hasattr(assistant, "ingest"):
+                    gr.HTML('<div class="panel-title">Add documents</div>', js_on_load=None)
+                    files = gr.File(
+                        file_count="multiple",
+                        file_types=list(SUPPORTED_SUFFIXES),
+                        type="filepath",
+                        show_label=False,
+                        height=130,
+                        elem_id="upload",
+                    )
+                    upload_report = gr.HTML("", elem_id="upload-report", js_on_load=None)
             with gr.Column(scale=7, min_width=420):
                 chatbot = gr.Chatbot(
                     elem_id="chat",
@@ -125,6 +147,28 @@ def build_app(
             cancels=[asking, from_example],
             api_visibility="private",
         )
+
+        def index_view() -> tuple[str, Any, str]:
+            now = live.current()
+            return _header(now, assistant.backend), gr.Dropdown(choices=now.publishers), _date_hint(now)
+
+        # A page loaded after an upload (here or in another tab) shows the index as it is now.
+        demo.load(index_view, outputs=[header, publishers, hint], api_visibility="private", show_progress="hidden")
+        if hasattr(assistant, "ingest"):
+
+            def upload(paths: list[str] | None) -> tuple[Any, ...]:
+                report = add_documents_html(assistant, paths, Path(assistant.settings.corpus_dir))
+                return (None, report, *index_view())
+
+            files.upload(
+                upload,
+                inputs=files,
+                outputs=[files, upload_report, header, publishers, hint],
+                api_name="upload",
+                # One ingest at a time: two at once would each swap in an index without the other's files.
+                concurrency_limit=1,
+                concurrency_id="ingest",
+            )
         # The chat's own bin icon empties only the chat; forget the turns and sources with it.
         chatbot.clear(
             lambda: ([], EMPTY_PANEL), outputs=[turns, panel], cancels=[asking, from_example], api_visibility="private"
@@ -168,7 +212,7 @@ def _example_text(event: gr.SelectData) -> str:
 
 def _date_hint(catalog: Catalog) -> str:
     span = f" Indexed articles run from {catalog.first} to {catalog.last}." if catalog.first else ""
-    return f"Dates are YYYY-MM-DD, inclusive; leave empty for no limit.{span}"
+    return f'<div class="control-hint">Dates are YYYY-MM-DD, inclusive; leave empty for no limit.{span}</div>'
 
 
 def _header(catalog: Catalog, backend: str) -> str:

@@ -64,6 +64,14 @@ footer { opacity: 0.6; }
 #controls .timebox input { flex: 1 1 auto; min-width: 0; width: 100%; }
 #controls .timebox button.calendar { flex: 0 0 auto; }
 
+/* Adding documents: the upload box, then what the ingest did */
+#upload-report:empty { display: none; }
+.ingest-report { font-size: 0.82rem; border-radius: 4px; padding: 6px 10px; line-height: 1.4; overflow-wrap: anywhere; }
+.ingest-report.ok { background: #f0fdf4; border: 1px solid #bbf7d0; color: #14532d; }
+.ingest-report.error { background: #fef2f2; border: 1px solid #fecaca; color: #991b1b; }
+.ingest-report .ingest-title { font-weight: 600; }
+.ingest-report ul { margin: 4px 0 0 16px; padding: 0; }
+
 /* Chat */
 #question .submit-button { background: #1d4ed8; color: #fff; font-weight: 600; padding: 0 16px; }
 #question .submit-button:hover { background: #1e40af; }

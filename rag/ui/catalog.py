@@ -3,15 +3,18 @@
     Catalog.of(assistant) -> Catalog(articles=5, passages=27, publishers=["Golden10 Data", ...],
                                       first="2023-12-26", last="2024-12-03")
 
-It is read once, when the page is built: an ingest while the app runs shows after a restart.
+It is read when the page is built, and again (LiveCatalog) when a page loads or after an upload,
+but only if an ingest has swapped in a new index generation since the last read.
 """
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
+from rag.errors import RagError
 from rag.ui.render import backend_label
 
 
@@ -35,6 +38,33 @@ class Catalog:
         publishers = sorted({m.get("publisher", "") for m in articles.values()} - {""}, key=str.casefold)
         dates = sorted(d for m in articles.values() if (d := m.get("published", "")))
         return cls(len(articles), passages, publishers, dates[0] if dates else "", dates[-1] if dates else "")
+
+
+class LiveCatalog:
+    """The catalog of the assistant's index now, read again only when the live generation has changed."""
+
+    def __init__(self, assistant: Any, first: Catalog | None = None) -> None:
+        self._assistant = assistant
+        self._generation = _generation(assistant)
+        self._catalog = first or Catalog.of(assistant)
+
+    def current(self) -> Catalog:
+        generation = _generation(self._assistant)
+        if generation is not None and generation != self._generation:
+            # The index away for a moment (RagError): keep showing what it held, and try again next time.
+            with contextlib.suppress(RagError):
+                self._catalog, self._generation = Catalog.of(self._assistant), generation
+        return self._catalog
+
+
+def _generation(assistant: Any) -> str | None:
+    store = getattr(assistant, "_store", None)
+    if store is None:  # an assistant without an index of its own (a test's fake): its catalog never changes
+        return None
+    try:
+        return store.generation()
+    except RagError:
+        return None
 
 
 def status_html(catalog: Catalog, backend: str) -> str:
