@@ -57,8 +57,14 @@ class LocalMiniLM:
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
-        rows = [self._embed_batch(texts[i : i + BATCH_SIZE]) for i in range(0, len(texts), BATCH_SIZE)]
-        return np.vstack(rows)
+        # A batch costs as much as its longest text times its size (the rest is padding), so texts of
+        # similar length are batched together and the rows put back in the caller's order after.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        rows = np.empty((len(texts), 384), dtype=np.float32)
+        for start in range(0, len(order), BATCH_SIZE):
+            batch = order[start : start + BATCH_SIZE]
+            rows[batch] = self._embed_batch([texts[i] for i in batch])
+        return rows
 
     def _embed_batch(self, texts: list[str]) -> np.ndarray:
         with self._lock:
