@@ -224,6 +224,7 @@ class ChunkStore:
         )
 
     def _translate(self, exc: Exception) -> IndexError_:
+        reason = str(exc).rstrip(".")
         return IndexError_(
-            f"The index at {self._location} failed: {exc}. If it is damaged, move it aside and run `rag ingest`."
+            f"The index at {self._location} failed: {reason}. If it is damaged, move it aside and run `rag ingest`."
         )
