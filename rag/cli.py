@@ -48,6 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # the CLI never shows a traceback unless asked to
+        # Read here rather than through Settings: it must work when loading the settings is what failed.
         if os.environ.get("RAG_DEBUG"):
             traceback.print_exc()
         print(f"unexpected error: {exc.__class__.__name__}: {exc} (set RAG_DEBUG=1 for details)", file=sys.stderr)
