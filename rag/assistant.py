@@ -175,6 +175,15 @@ class Assistant:
         self._retriever.refresh()
         return report
 
+    def generation(self) -> str | None:
+        """The live index generation: it changes with every ingest that changed something; None when empty."""
+        return self._store.generation()
+
+    def indexed_chunks(self) -> list[dict[str, Any]]:
+        """The metadata of every live chunk (article_id, title, publisher, published, ...), from memory."""
+        self._retriever.refresh()
+        return self._retriever.chunk_metadata()
+
     def _check_question(self, question: str) -> str:
         if not isinstance(question, str) or not question.strip():
             raise InputError("The question is empty; type a question about the articles.")

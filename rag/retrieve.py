@@ -95,6 +95,9 @@ class HybridRetriever:
     def keyword(self) -> KeywordIndex:
         return self._keyword
 
+    def chunk_metadata(self) -> list[dict[str, Any]]:
+        return [dict(c.metadata) for c in self._chunks.values()]
+
     def chunk(self, chunk_id: str) -> StoredChunk:
         return self._chunks[chunk_id]
 

@@ -61,3 +61,17 @@ def test_keyword_arguments_override_the_environment(monkeypatch: pytest.MonkeyPa
     a = Assistant(data_dir=built_index, show_progress=False)
     assert a.settings.top_k == 3 and a.settings.data_dir == built_index
     assert len(a.ask("Goldman Sachs small caps").hits) == 3
+
+
+def test_the_index_can_be_listed_and_its_generation_follows_ingests(tmp_path, corpus_copy) -> None:
+    from tests.fakes import HashingEmbedder
+
+    a = Assistant(data_dir=tmp_path / "idx", corpus_dir=corpus_copy, embedder=HashingEmbedder(), show_progress=False)
+    chunks = a.indexed_chunks()
+    assert len({m["article_id"] for m in chunks}) == 5 and all(m["published"] for m in chunks)
+    before = a.generation()
+    a.ingest(corpus_copy, sync=True)
+    assert a.generation() == before  # nothing changed, nothing swapped
+    (corpus_copy / "004_08cc9ec9aa65f3ce.txt").unlink()
+    a.ingest(corpus_copy, sync=True)
+    assert a.generation() != before and len({m["article_id"] for m in a.indexed_chunks()}) == 4

@@ -17,7 +17,11 @@ def model() -> LocalMiniLM:
 
 
 def test_batched_vectors_equal_one_by_one_and_keep_the_callers_order(model: LocalMiniLM) -> None:
-    texts = ["short", "a much longer sentence about the Russell 2000 and rate cuts by the Fed in 2024", "mid-sized text"] * 25
+    texts = [
+        "short",
+        "a much longer sentence about the Russell 2000 and rate cuts by the Fed in 2024",
+        "mid-sized text",
+    ] * 25
     together = model.embed(texts)
     alone = np.vstack([model.embed([t]) for t in texts])
     assert together.shape == (75, 384)
@@ -26,7 +30,9 @@ def test_batched_vectors_equal_one_by_one_and_keep_the_callers_order(model: Loca
 
 
 def test_meaning_drives_similarity(model: LocalMiniLM) -> None:
-    q, near, far = model.embed(["What will small caps return?", "Small-cap stocks could gain 15%.", "The recipe needs two eggs."])
+    q, near, far = model.embed(
+        ["What will small caps return?", "Small-cap stocks could gain 15%.", "The recipe needs two eggs."]
+    )
     assert q @ near > q @ far + 0.2
 
 

@@ -28,13 +28,12 @@ class Catalog:
 
     @classmethod
     def of(cls, assistant: Any) -> Catalog:
-        # The Assistant has no public listing of its index yet, so this reads the chunk metadata
-        # from its store: one pass over metadata only (no vectors), done at start-up.
+        # From the metadata the assistant already holds in memory for BM25: no extra pass over the store.
         articles: dict[str, dict[str, Any]] = {}
         passages = 0
-        for chunk, _ in assistant._store.chunks():
+        for metadata in assistant.indexed_chunks():
             passages += 1
-            articles.setdefault(chunk.metadata.get("article_id", chunk.id), chunk.metadata)
+            articles.setdefault(metadata.get("article_id", ""), metadata)
         publishers = sorted({m.get("publisher", "") for m in articles.values()} - {""}, key=str.casefold)
         dates = sorted(d for m in articles.values() if (d := m.get("published", "")))
         return cls(len(articles), passages, publishers, dates[0] if dates else "", dates[-1] if dates else "")
@@ -58,11 +57,10 @@ class LiveCatalog:
 
 
 def _generation(assistant: Any) -> str | None:
-    store = getattr(assistant, "_store", None)
-    if store is None:  # an assistant without an index of its own (a test's fake): its catalog never changes
+    if not hasattr(assistant, "generation"):  # a test's fake assistant with no index: its catalog never changes
         return None
     try:
-        return store.generation()
+        return assistant.generation()
     except RagError:
         return None
 
