@@ -145,7 +145,6 @@ class Assistant:
         question = self._check_question(question)
         if k < 1:
             raise InputError(f"k must be at least 1, not {k}.")
-        self._store.check_model(self._embedder.model_id)
         return self._retriever.retrieve(question, k=k, filters=filters, mode=mode)
 
     def ingest(

@@ -19,15 +19,11 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from rag.documents import OVERRIDABLE_FIELDS, check_overrides
 from rag.errors import InputError, RagError
 from rag.records import Answer
 from rag.retrieve import Filters
-
-if TYPE_CHECKING:
-    pass
 
 
 def main(argv: Sequence[str] | None = None) -> int:

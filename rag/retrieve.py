@@ -102,13 +102,18 @@ class HybridRetriever:
         return self._chunks[chunk_id]
 
     def refresh(self) -> None:
-        """Reload the chunk table and BM25 when another ingest has swapped the live generation."""
+        """Reload the chunk table and BM25 when another ingest has swapped the live generation.
+
+        A swap is also the only way the index's embedding model can change, so it is checked here,
+        once per generation, rather than on every question.
+        """
         generation = self._store.generation()
         if generation == self._generation:
             return
         with self._lock:
             if generation == self._generation:
                 return
+            self._store.check_model(self._embedder.model_id)
             chunks = {c.id: c for c, _ in self._store.chunks()}
             ids = list(chunks)
             texts = [f"{chunks[i].metadata.get('header', '')}\n{chunks[i].text}" for i in ids]
