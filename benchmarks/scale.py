@@ -1,17 +1,27 @@
 """Ingest and query figures at several corpus sizes (a benchmark: it prints, it asserts nothing).
 
     python benchmarks/scale.py ../shared/bench --sizes 1000 10000 [--chroma-url http://127.0.0.1:8000]
+    python benchmarks/scale.py ../shared/bench --sizes 100000 \
+        --extra /usr/share/doc/python3.11/html /usr/share/doc/linux-doc-6.1/html --keep /tmp/scale
+    chroma run --path /tmp/scale/100000 --port 8000 &
+    python benchmarks/scale.py ../shared/bench --sizes 100000 --chroma-url http://127.0.0.1:8000 --query-only
 
 Corpora of about N chunks are built from public text (SQuAD 2.0 paragraphs, then SciFact
-abstracts), never from copies of one article. For each size it prints ingest throughput
-(and embedding alone), index size on disk, peak memory, warm retrieve/ask p50/p95 on
-SciFact queries (each new to the caches), the time per pipeline stage, and throughput
-with 8 concurrent askers.
+abstracts, then the documents under --extra, read as `rag ingest` reads them), never from
+copies of one article. The shared bench holds about 9k chunks; 100k needs --extra (Debian's
+python3.11-doc and linux-doc-6.1 packages are about 18M tokens of HTML). For each size it
+prints ingest throughput (and embedding alone), index size on disk, peak memory, warm
+retrieve/ask p50/p95 on SciFact queries (each new to the caches), the time per pipeline
+stage, and throughput with 8 concurrent askers.
+
+--keep DIR leaves each size's embedded index in DIR/<size>, so a `chroma run` can serve it
+and --query-only can measure server mode without embedding 100k chunks a second time.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import resource
 import statistics
@@ -21,12 +31,16 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from evals.metrics import percentile
+from rag.articles import to_article
 from rag.assistant import Assistant
 from rag.chunking import chunk_article
+from rag.documents import find_documents, read_document
 from rag.embeddings import LocalMiniLM
+from rag.errors import DocumentError
 from rag.ingest import ChunkingSettings, ingest_articles
 from rag.records import Article
 from rag.store import ChunkStore
+from rag.timeframes import periods
 
 CHUNKING = ChunkingSettings(max_tokens=200, overlap=1)  # the product's defaults
 
@@ -41,6 +55,19 @@ def public_articles(bench: Path) -> list[Article]:
     for line in (bench / "scifact" / "corpus.jsonl").read_text().splitlines():
         doc = json.loads(line)
         articles.append(Article(id=f"scifact-{doc['_id']}", title=doc["title"], body=doc["text"], publisher="SciFact"))
+    return articles
+
+
+def extra_articles(folders: list[Path]) -> list[Article]:
+    """Documents under `folders`, each with an id from its path (Sphinx folders repeat index.html)."""
+    articles = []
+    for folder in folders:
+        for path in find_documents([folder]):
+            try:
+                article = to_article(read_document(path))
+            except DocumentError:
+                continue  # a page with no prose (a redirect, a search page) is skipped, as ingest would report
+            articles.append(dataclasses.replace(article, id=f"{folder.name}/{path.relative_to(folder)}"))
     return articles
 
 
@@ -64,10 +91,7 @@ def ms(values: list[float]) -> str:
     return f"p50 {percentile(v, 50):7.1f} ms  p95 {percentile(v, 95):7.1f} ms"
 
 
-def measure(
-    articles: list[Article], qs: list[str], embedder: LocalMiniLM, store: ChunkStore, data_dir: Path, where: dict
-) -> None:
-    """`where`: the Assistant settings that open the same store (data_dir, or chroma_url + collection)."""
+def measure_ingest(articles: list[Article], embedder: LocalMiniLM, store: ChunkStore, data_dir: Path) -> None:
     started = time.perf_counter()
     report = ingest_articles(articles, store=store, embedder=embedder, chunking=CHUNKING, progress=False)
     ingest_s = time.perf_counter() - started
@@ -79,6 +103,10 @@ def measure(
     print(f"  ingest: {report.chunks_total} chunks in {ingest_s:.0f} s = {report.chunks_total / ingest_s:.1f} chunks/s "
           f"(embedding alone: {embed_rate:.1f} passages/s); index on disk {size / 2**20:.1f} MiB")  # fmt: skip
 
+
+def measure_queries(qs: list[str], embedder: LocalMiniLM, store: ChunkStore, where: dict) -> None:
+    """`where`: the Assistant settings that open the same store (data_dir, or chroma_url + collection)."""
+    print(f"  index: {store.count()} chunks")
     empty = Path(tempfile.mkdtemp())
     assistant = Assistant(corpus_dir=empty, embedder=embedder, show_progress=False,
                           openai_api_key="", openai_base_url="", **where)  # fmt: skip
@@ -93,9 +121,10 @@ def measure(
         t1 = time.perf_counter()
         dense = store.query(vector, n=50, where=None)
         t2 = time.perf_counter()
-        sparse = retriever.keyword.search(q, n=50)
+        view = retriever.refresh()
+        sparse = view.keyword.search(q, n=50)
         t3 = time.perf_counter()
-        hits = retriever._fuse([(m.id, m.similarity) for m in dense], sparse, 5)
+        hits = retriever.fuse(view, [(m.id, m.similarity) for m in dense], sparse, 5, periods(q))
         t4 = time.perf_counter()
         answerer.answer(q, hits)
         t5 = time.perf_counter()
@@ -141,22 +170,38 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--chroma-url", default="", help="measure against this Chroma server instead of embedded")
+    parser.add_argument("--extra", type=Path, nargs="*", default=[], help="folders of more public documents")
+    parser.add_argument("--keep", type=Path, help="leave each size's embedded index in KEEP/<size>")
+    parser.add_argument(
+        "--query-only", action="store_true", help="measure questions on the index the server already holds"
+    )
     args = parser.parse_args()
-    pool = public_articles(args.bench)
+    if args.query_only and not args.chroma_url:
+        parser.error("--query-only measures a server's index: give --chroma-url too")
     qs = queries(args.bench, args.queries)
     embedder = LocalMiniLM()
+    pool = [] if args.query_only else public_articles(args.bench) + extra_articles(args.extra)
     for size in args.sizes:
-        articles = take_chunks(pool, size)
         mode = f"server {args.chroma_url}" if args.chroma_url else "embedded"
-        print(f"\n~{size} chunks ({len(articles)} passages), {mode}:")
         with tempfile.TemporaryDirectory() as tmp:
+            data_dir = Path(tmp)
+            if args.keep and not args.chroma_url:
+                data_dir = args.keep / str(size)
+                data_dir.mkdir(parents=True, exist_ok=False)
+            name = "articles" if args.query_only or not args.chroma_url else f"bench{size}"
             if args.chroma_url:
-                where = {"chroma_url": args.chroma_url, "collection": f"bench{size}", "data_dir": tmp}
-                store = ChunkStore.http(args.chroma_url, name=f"bench{size}")
+                where = {"chroma_url": args.chroma_url, "collection": name, "data_dir": tmp}
+                store = ChunkStore.http(args.chroma_url, name=name)
             else:
-                where = {"data_dir": tmp}
-                store = ChunkStore.persistent(Path(tmp), name="articles")
-            measure(articles, qs, embedder, store, Path(tmp), where)
+                where = {"data_dir": data_dir}
+                store = ChunkStore.persistent(data_dir, name=name)
+            if args.query_only:
+                print(f"\nthe index the server holds, {mode}:")
+            else:
+                articles = take_chunks(pool, size)
+                print(f"\n~{size} chunks ({len(articles)} passages), {mode}:")
+                measure_ingest(articles, embedder, store, data_dir)
+            measure_queries(qs, embedder, store, where)
 
 
 if __name__ == "__main__":

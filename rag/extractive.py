@@ -196,15 +196,32 @@ def _in_time(sentence: ScoredSentence, years: set[str], named: list[Period]) -> 
     """Whether the sentence's source speaks of the time the question asks about.
 
     Each year the question names must appear in the chunk or its date, or a named period of that
-    year must cover the publication ("the December 2023 Fed meeting", reported on 2024-01-22).
+    year must cover the publication ("the December 2023 Fed meeting", reported on 2024-01-22) or
+    be named in it as recent ("November's 90.6", reported on 2024-01-10).
     With named periods, the source must be published in or just after one, or mention it:
     "the P/E in January 2024" is not answered by a December 2024 "currently 27.23 times".
     """
     published = sentence.hit.published
+    if _names_other_months(sentence.text, named):
+        return False
     for year in years:
-        if year not in sentence.context_years and not any(p.year == int(year) and p.covers(published) for p in named):
+        if year not in sentence.context_years and not any(
+            p.year == int(year) and (p.covers(published) or p.recalled_in(sentence.hit.text, published)) for p in named
+        ):
             return False
     return not named or any(p.covers(published) or p.mentioned_in(sentence.hit.text) for p in named)
+
+
+def _names_other_months(sentence: str, named: list[Period]) -> bool:
+    """Whether the sentence dates itself to other months than those the question names.
+
+    "The NFIB index rose to 91.9 in December from November's 90.6" does not answer a
+    question about January 2024, though it was published then. Only months without a year
+    count: "20% below its November 2021 peak" speaks of now, measured from a past point.
+    """
+    asked = {p.first_month for p in named if p.is_month}
+    own = {p.first_month for p in periods(sentence) if p.is_month and p.year is None}
+    return bool(asked and own) and not asked & own
 
 
 def _unique_sentences(hits: list[Hit]) -> list[tuple[str, Hit]]:

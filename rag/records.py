@@ -69,7 +69,7 @@ class Hit:
     score: float
     dense_rank: int | None = None
     bm25_rank: int | None = None
-    time_rank: int | None = None  # among candidates of the period the question names, if it names one
+    time_rank: int | None = None  # among candidates about a period the question names (the best, if several)
     dense_similarity: float | None = None
 
 

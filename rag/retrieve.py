@@ -6,10 +6,11 @@ no calibration against each other:
     score(chunk) = sum over retrievers of 1 / (rrf_k + rank)
     dense ranks 1, 3 and BM25 rank 2, rrf_k=60 -> 1/61 + 1/62 ≈ 0.0325 for a chunk found by both
 
-When the question names a period ("in July 2024", "late 2023"), hybrid retrieval adds a third
-ranking: the candidates published in or just after it, in their fused order (rag/timeframes.py).
-News about July is published in July or August, so those articles rise; the others stay in
-the running on their text.
+When the question names a period ("in July 2024", "late 2023"), hybrid retrieval adds a
+ranking for it: the candidates published in or just after it, or naming a recent month by
+name, in their fused order (rag/timeframes.py). News about July is published in July or
+August, so those articles rise; the others stay in the running on their text. Each period
+gets its own ranking, so "July 2024 compared with December 2024" brings up both months.
 
 BM25 lives in this process's memory, not in Chroma, with or without a Chroma server: it is
 rebuilt from the store's chunks whenever the live generation differs from the one it was
@@ -86,46 +87,53 @@ def _as_int(iso: str) -> int:
     return int(iso.replace("-", ""))
 
 
+@dataclass(frozen=True)
+class IndexView:
+    """One generation's chunk table and BM25 index, replaced whole, so a question reads one generation
+    even while another thread swaps in the next."""
+
+    generation: str | None
+    chunks: dict[str, StoredChunk]
+    keyword: KeywordIndex
+
+
 class HybridRetriever:
     def __init__(self, store: ChunkStore, embedder: Embedder, *, rrf_k: int) -> None:
         self._store = store
         self._embedder = embedder
         self._rrf_k = rrf_k
         self._lock = threading.Lock()
-        self._generation: str | None = None
-        self._chunks: dict[str, StoredChunk] = {}
-        self._keyword = KeywordIndex([], [])
+        self._view = IndexView(None, {}, KeywordIndex([], []))
         self._embed_query = lru_cache(maxsize=1024)(self._embed_uncached)
 
     @property
     def keyword(self) -> KeywordIndex:
-        return self._keyword
+        return self._view.keyword
 
     def chunk_metadata(self) -> list[dict[str, Any]]:
-        return [dict(c.metadata) for c in self._chunks.values()]
+        return [dict(c.metadata) for c in self._view.chunks.values()]
 
     def chunk(self, chunk_id: str) -> StoredChunk:
-        return self._chunks[chunk_id]
+        return self._view.chunks[chunk_id]
 
-    def refresh(self) -> None:
-        """Reload the chunk table and BM25 when another ingest has swapped the live generation.
+    def refresh(self) -> IndexView:
+        """The live generation's view, reloaded (chunk table and BM25) when another ingest swapped it.
 
         A swap is also the only way the index's embedding model can change, so it is checked here,
         once per generation, rather than on every question.
         """
         generation = self._store.generation()
-        if generation == self._generation:
-            return
+        if generation == self._view.generation:
+            return self._view
         with self._lock:
-            if generation == self._generation:
-                return
+            if generation == self._view.generation:
+                return self._view
             self._store.check_model(self._embedder.model_id)
             chunks = {c.id: c for c, _ in self._store.chunks()}
             ids = list(chunks)
             texts = [f"{chunks[i].metadata.get('header', '')}\n{chunks[i].text}" for i in ids]
-            self._keyword = KeywordIndex(ids, texts)
-            self._chunks = chunks
-            self._generation = generation
+            self._view = IndexView(generation, chunks, KeywordIndex(ids, texts))
+            return self._view
 
     def embed_query(self, question: str) -> np.ndarray:
         return self._embed_query(question)
@@ -144,36 +152,47 @@ class HybridRetriever:
     def _retrieve(self, question: str, *, k: int, filters: Filters | None, mode: Mode) -> list[Hit]:
         if mode not in MODES:
             raise InputError(f"Retriever mode {mode!r} is not one of {', '.join(MODES)}.")
-        self.refresh()
+        view = self.refresh()  # read through this one view: self._view may be replaced meanwhile
         filters = filters or Filters()
         dense: list[tuple[str, float]] = []
         sparse: list[tuple[str, float]] = []
         if mode in ("hybrid", "dense"):
             matches = self._store.query(self.embed_query(question), n=max(CANDIDATES, k), where=filters.where())
-            dense = [(m.id, m.similarity) for m in matches if m.id in self._chunks]
+            dense = [(m.id, m.similarity) for m in matches if m.id in view.chunks]
         if mode in ("hybrid", "bm25"):
-            allowed = {c.id for c in self._chunks.values() if filters.admits(c.metadata)} if filters.active else None
-            sparse = self._keyword.search(question, n=max(CANDIDATES, k), allowed=allowed)
-        # The periods a question names are a third signal, part of what "hybrid" means.
-        return self._fuse(dense, sparse, k, periods(question) if mode == "hybrid" else [])
+            allowed = {c.id for c in view.chunks.values() if filters.admits(c.metadata)} if filters.active else None
+            sparse = view.keyword.search(question, n=max(CANDIDATES, k), allowed=allowed)
+        # The periods a question names are more signals, part of what "hybrid" means.
+        return self.fuse(view, dense, sparse, k, periods(question) if mode == "hybrid" else [])
 
-    def _fuse(
-        self, dense: list[tuple[str, float]], sparse: list[tuple[str, float]], k: int, named: list[Period]
+    def fuse(
+        self,
+        view: IndexView,
+        dense: list[tuple[str, float]],
+        sparse: list[tuple[str, float]],
+        k: int,
+        named: list[Period],
     ) -> list[Hit]:
+        """The top k of the RRF of the dense and BM25 rankings and a ranking per named period."""
         dense_rank = {cid: rank for rank, (cid, _) in enumerate(dense, start=1)}
         sparse_rank = {cid: rank for rank, (cid, _) in enumerate(sparse, start=1)}
         scores = self._rrf(dense_rank, sparse_rank)
         time_rank: dict[str, int] = {}
         if named:
-            # A third ranking, of the candidates published in or just after a period the question names,
-            # lets "What set off the shift in sentiment in July 2024?" prefer the July articles.
-            timely = [cid for cid in _ranked(scores) if any(p.covers(self._published(cid)) for p in named)]
-            time_rank = {cid: rank for rank, cid in enumerate(timely, start=1)}
-            scores = self._rrf(dense_rank, sparse_rank, time_rank)
-        best = _one_copy_per_story(_ranked(scores), self._chunks)[:k]
+            # A ranking per named period, of the candidates about it, lets "What set off the shift in
+            # sentiment in July 2024?" prefer the July articles. One ranking for all periods together
+            # would let the period with more articles fill the top k.
+            fused = _ranked(scores)
+            about = [[cid for cid in fused if _about(view.chunks[cid], p)] for p in named]
+            per_period = [{cid: rank for rank, cid in enumerate(ids, start=1)} for ids in about]
+            for ranks in per_period:
+                for cid, rank in ranks.items():
+                    time_rank[cid] = min(rank, time_rank.get(cid, rank))  # the hit shows its best
+            scores = self._rrf(dense_rank, sparse_rank, *per_period)
+        best = _one_copy_per_story(_ranked(scores), view.chunks)[:k]
         similarity = dict(dense)
         return [
-            _hit(self._chunks[cid], scores[cid], dense_rank.get(cid), sparse_rank.get(cid), time_rank.get(cid),
+            _hit(view.chunks[cid], scores[cid], dense_rank.get(cid), sparse_rank.get(cid), time_rank.get(cid),
                  similarity.get(cid))
             for cid in best
         ]  # fmt: skip
@@ -185,8 +204,11 @@ class HybridRetriever:
                 scores[cid] = scores.get(cid, 0.0) + 1.0 / (self._rrf_k + rank)
         return scores
 
-    def _published(self, chunk_id: str) -> str:
-        return self._chunks[chunk_id].metadata.get("published", "")
+
+def _about(chunk: StoredChunk, period: Period) -> bool:
+    """Published in or just after the period, or naming it while it is recent."""
+    published = chunk.metadata.get("published", "")
+    return period.covers(published) or period.recalled_in(chunk.text, published)
 
 
 def _ranked(scores: dict[str, float]) -> list[str]:

@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 REPORTING_LAG = dt.timedelta(days=31)  # how long after a period its news may still be published
+RECALL_WINDOW = dt.timedelta(days=365)  # how long after a period news may still name it as recent
 
 _MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
 _MONTHS.update({name.lower(): number for number, name in enumerate(calendar.month_abbr) if name})
@@ -88,11 +89,36 @@ class Period:
         return False
 
     def mentioned_in(self, text: str) -> bool:
-        """Whether `text` speaks of this period: names its month, or for a part of a year, the year."""
-        if self.is_month:
-            names = (calendar.month_name[self.first_month], calendar.month_abbr[self.first_month])
-            return any(re.search(rf"\b{name}\b", text) for name in names)
-        return str(self.year) in text
+        """Whether `text` speaks of this period: names its month, or for a part of a year, the year.
+
+        A month named with another year is another time: "its January 2022 record" does not
+        speak of January 2024.
+        """
+        if not self.is_month:
+            return str(self.year) in text
+        for match in _MONTH_PHRASE.finditer(text):
+            if _MONTHS[match.group("month").rstrip(".").lower()] != self.first_month:
+                continue
+            year = match.group("year")
+            if not (self.year and year and int(year) != self.year):
+                return True
+        return False
+
+    def recalled_in(self, text: str, published: str) -> bool:
+        """Whether news published on that ISO date looks back at this month by name, within a year.
+
+        "rose to 91.9 in December from November's 90.6", published 2024-01-10, is about
+        November 2023, though past the reporting lag.
+        """
+        try:
+            date = dt.date.fromisoformat(published)
+        except ValueError:
+            return False
+        # Only a named month: a part of a year ("early 2024") would be "mentioned" by any "2024".
+        if not (self.is_month and self.year) or not self.mentioned_in(text):
+            return False
+        start, end = self.range_in(self.year)
+        return start <= date <= end + RECALL_WINDOW
 
 
 def periods(text: str) -> list[Period]:

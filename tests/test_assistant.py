@@ -98,6 +98,16 @@ def test_news_from_just_after_a_period_answers_for_it(assistant: Assistant) -> N
     assert not ans.refused and "91.9" in ans.text and ans.citations[0].published == "2024-01-10"
 
 
+def test_a_month_is_answered_from_later_news_that_names_it(assistant: Assistant) -> None:
+    ans = assistant.ask("What was the NFIB reading in November 2023?")
+    assert not ans.refused and "90.6" in ans.text and ans.citations[0].published == "2024-01-10"
+
+
+def test_a_sentence_dated_to_other_months_does_not_answer_for_the_asked_one(assistant: Assistant) -> None:
+    # "rose to 91.9 in December from November's 90.6" was published in January 2024, but is not about it.
+    assert assistant.ask("What did the NFIB optimism index read in January 2024?").refused
+
+
 def test_evidence_from_another_time_or_without_the_wanted_answer_is_refused(assistant: Assistant) -> None:
     for question in [
         "What was the iShares Russell 2000 ETF's P/E in February 2024?",  # the only P/E is from December

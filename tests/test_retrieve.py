@@ -65,6 +65,19 @@ def test_a_named_period_ranks_the_articles_of_its_time_as_a_third_signal(assista
     assert all(h.time_rank is None for h in assistant.retrieve(question, k=5, mode="dense"))
 
 
+def test_each_named_period_brings_its_own_ranking(assistant: Assistant) -> None:
+    hits = assistant.retrieve("How did the small-cap rally in July 2024 compare with December 2024?", k=5)
+    # One ranking per period: the best chunk of each period is first in its own ranking, so one
+    # well-covered period does not crowd the other out of the top k.
+    assert {h.published for h in hits if h.time_rank == 1} == {"2024-07-18", "2024-12-03"}
+
+
+def test_a_named_month_ranks_the_news_that_looks_back_at_it(assistant: Assistant) -> None:
+    hits = assistant.retrieve("What was the NFIB reading in November 2023?", k=5)
+    nfib = [h for h in hits if "90.6" in h.text]  # "rose to 91.9 in December from November's 90.6", in January
+    assert nfib and nfib[0].published == "2024-01-10" and nfib[0].time_rank
+
+
 def test_questions_without_a_period_are_ranked_on_their_text_alone(assistant: Assistant) -> None:
     hits = assistant.retrieve("What's the average debt maturity for small-cap companies?", k=5)
     assert all(h.time_rank is None for h in hits)

@@ -50,3 +50,17 @@ def test_a_text_mentions_a_month_by_name_and_a_part_of_a_year_by_its_year() -> N
     assert not january.mentioned_in("the P/E is currently 27.23 times")
     (late,) = periods("rates in late 2023")
     assert late.mentioned_in("a 22-year high in 2023") and not late.mentioned_in("rates in 2024")
+    # A month named with another year is another time.
+    assert not january.mentioned_in("the S&P 500 is 1% behind its January 2022 record")
+    assert january.mentioned_in("its January 2024 low") and january.mentioned_in("since January 5, 2024")
+
+
+def test_news_recalls_a_named_month_by_name_for_a_year_after_it() -> None:
+    (november,) = periods("the NFIB reading in November 2023")
+    recalled = "The NFIB index rose to 91.9 in December from November's 90.6."
+    assert november.recalled_in(recalled, "2024-01-10") and not november.covers("2024-01-10")
+    assert not november.recalled_in(recalled, "2025-01-10")  # over a year on: another November
+    assert not november.recalled_in(recalled, "2023-10-30")  # before it
+    assert not november.recalled_in("The NFIB index rose to 91.9.", "2024-01-10")
+    (early,) = periods("in early 2024")
+    assert not early.recalled_in("small caps in 2024", "2024-07-18")  # any "2024" would count

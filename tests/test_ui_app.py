@@ -97,7 +97,7 @@ def test_follow_up_is_searched_with_the_earlier_question(ui_url: str) -> None:
 
 def test_twenty_clients_in_parallel_all_get_answers(ui_url: str) -> None:
     def one(i: int) -> str:
-        chat, _ = ask(client(ui_url), CORPUS_QUESTION)
+        chat, _ = ask(client(ui_url, httpx_kwargs={"timeout": TIMEOUT}), CORPUS_QUESTION)
         return last_reply(chat)
 
     with ThreadPoolExecutor(max_workers=PARALLEL_CLIENTS) as pool:
