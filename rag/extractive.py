@@ -220,8 +220,10 @@ def _names_other_months(sentence: str, named: list[Period]) -> bool:
     count: "20% below its November 2021 peak" speaks of now, measured from a past point.
     """
     asked = {p.first_month for p in named if p.is_month}
+    if not asked:
+        return False
     own = {p.first_month for p in periods(sentence) if p.is_month and p.year is None}
-    return bool(asked and own) and not asked & own
+    return bool(own) and not asked & own
 
 
 def _unique_sentences(hits: list[Hit]) -> list[tuple[str, Hit]]:
