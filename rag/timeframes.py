@@ -148,7 +148,7 @@ def _after_by(text: str, match: re.Match[str]) -> bool:
 def _year_period(match: re.Match[str]) -> Period:
     year = int(match.group("year"))
     part = match.group("part").lower()
-    quarter = int(match.group("q")) if match.group("q") else _QUARTERS.get(match.group("ordinal") or "", 0)
+    quarter = int(match.group("q")) if match.group("q") else _QUARTERS.get((match.group("ordinal") or "").lower(), 0)
     if quarter:
         first, last = 3 * quarter - 2, 3 * quarter
     elif part.startswith("first") and "half" not in part:

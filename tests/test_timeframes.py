@@ -64,3 +64,10 @@ def test_news_recalls_a_named_month_by_name_for_a_year_after_it() -> None:
     assert not november.recalled_in("The NFIB index rose to 91.9.", "2024-01-10")
     (early,) = periods("in early 2024")
     assert not early.recalled_in("small caps in 2024", "2024-07-18")  # any "2024" would count
+
+
+def test_quarters_are_read_in_any_case() -> None:
+    (q1,) = periods("First quarter of 2024")
+    assert (q1.first_month, q1.last_month, q1.year) == (1, 3, 2024)
+    (q2,) = periods("in the Second Quarter of 2024")  # a capitalised ordinal once raised KeyError
+    assert (q2.first_month, q2.last_month) == (4, 6)
