@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from rag.clean import clean_article
@@ -10,9 +11,9 @@ from rag.errors import DocumentError
 from rag.records import Article
 
 
-def load_article(path: Path) -> tuple[Article, list[str]]:
-    """The cleaned article and any warnings about its metadata."""
-    raw = read_document(path)
+def load_article(path: Path, overrides: Mapping[str, str] | None = None) -> tuple[Article, list[str]]:
+    """The cleaned article and any warnings about its metadata; `overrides` win over the file's own."""
+    raw = read_document(path, overrides)
     return to_article(raw), raw.warnings
 
 

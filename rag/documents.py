@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rag.errors import DocumentError, InputError
-from rag.readers import SUFFIXES, reader_for
+from rag.readers import METADATA_FIELDS, SUFFIXES, reader_for
 
 SUPPORTED_SUFFIXES = SUFFIXES
-OVERRIDABLE_FIELDS = ("title", "publisher", "author", "published", "url")
+OVERRIDABLE_FIELDS = METADATA_FIELDS
 
 
 @dataclass(frozen=True)

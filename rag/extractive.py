@@ -77,7 +77,7 @@ class ScoredSentence:
     coverage: float
     score: float
     terms: frozenset[str]
-    context_years: frozenset[str]  # years named in its chunk or its date: "in 2026" needs a source about 2026
+    in_time: bool  # whether it speaks of the time the question asks about (`_source_in_time`, `_names_other_months`)
 
 
 class ExtractiveAnswerer:
@@ -106,8 +106,7 @@ class ExtractiveAnswerer:
         (`coverage_bonus`, a knob calibration sets; 0 on the current dev questions).
         """
         p = self.params
-        years, named = set(YEAR.findall(question)), periods(question)
-        eligible = [s for s in ranked if _in_time(s, years, named)]
+        eligible = [s for s in ranked if s.in_time]
         threshold = max(
             p.refusal_threshold,
             p.unknown_name_threshold if self.unknown_names(question) else 0.0,
@@ -141,13 +140,16 @@ class ExtractiveAnswerer:
         question_vector, vectors = vectors[0], vectors[1:]
         meanings = vectors @ question_vector
         weights = self._term_weights(question)
+        # Time is judged here, once per question, not in `choose`, which calibration calls thousands of times.
+        years, named = set(YEAR.findall(question)), periods(question)
+        source_in_time = {hit.chunk_id: _source_in_time(hit, years, named) for _, hit in candidates}
         scored = []
         for (sentence, hit), meaning in zip(candidates, meanings):
             sentence_terms = frozenset(terms(sentence))
             coverage = _coverage(weights, sentence_terms)
             score = self.params.meaning_weight * float(meaning) + (1 - self.params.meaning_weight) * coverage
-            context_years = frozenset(YEAR.findall(f"{hit.text} {hit.published}"))
-            scored.append(ScoredSentence(sentence, hit, float(meaning), coverage, score, sentence_terms, context_years))
+            in_time = source_in_time[hit.chunk_id] and not _names_other_months(sentence, named)
+            scored.append(ScoredSentence(sentence, hit, float(meaning), coverage, score, sentence_terms, in_time))
         return sorted(scored, key=lambda s: -s.score)
 
     def unknown_names(self, question: str) -> list[str]:
@@ -192,8 +194,8 @@ def _overlaps(a: ScoredSentence, b: ScoredSentence) -> bool:
     return a.text in b.text or b.text in a.text
 
 
-def _in_time(sentence: ScoredSentence, years: set[str], named: list[Period]) -> bool:
-    """Whether the sentence's source speaks of the time the question asks about.
+def _source_in_time(hit: Hit, years: set[str], named: list[Period]) -> bool:
+    """Whether a source speaks of the time the question asks about.
 
     Each year the question names must appear in the chunk or its date, or a named period of that
     year must cover the publication ("the December 2023 Fed meeting", reported on 2024-01-22) or
@@ -201,15 +203,13 @@ def _in_time(sentence: ScoredSentence, years: set[str], named: list[Period]) -> 
     With named periods, the source must be published in or just after one, or mention it:
     "the P/E in January 2024" is not answered by a December 2024 "currently 27.23 times".
     """
-    published = sentence.hit.published
-    if _names_other_months(sentence.text, named):
-        return False
+    context_years = set(YEAR.findall(f"{hit.text} {hit.published}"))
     for year in years:
-        if year not in sentence.context_years and not any(
-            p.year == int(year) and (p.covers(published) or p.recalled_in(sentence.hit.text, published)) for p in named
-        ):
+        if year in context_years:
+            continue
+        if not any(p.year == int(year) and p.about(hit.text, hit.published) for p in named):
             return False
-    return not named or any(p.covers(published) or p.mentioned_in(sentence.hit.text) for p in named)
+    return not named or any(p.covers(hit.published) or p.mentioned_in(hit.text) for p in named)
 
 
 def _names_other_months(sentence: str, named: list[Period]) -> bool:

@@ -30,9 +30,9 @@ import numpy as np
 from tqdm import tqdm
 
 from rag import duplicates
-from rag.articles import to_article
+from rag.articles import load_article
 from rag.chunking import chunk_article
-from rag.documents import find_documents, read_document
+from rag.documents import find_documents
 from rag.duplicates import Duplicate
 from rag.embeddings import Embedder
 from rag.errors import DocumentError, RagError
@@ -178,14 +178,12 @@ def ingest_articles(
             StoredChunk(c.id, c.text, chunk_metadata(a, c, chunking.version(a), label.get(a.id, ""), signatures[a.id]))
             for a, c in new_chunks
         ]
-        vectors = _embed([c for _, c in new_chunks], embedder, progress)
-        refiled, refiled_vectors = _refiled(store, refile)
-        keep_ids -= {c.id for c in refiled}
         store.swap_in(
             keep_ids=keep_ids,
-            new_chunks=stored + refiled,
-            new_vectors=_stack(vectors, refiled_vectors),
+            new_chunks=stored,
+            new_vectors=_embed([c for _, c in new_chunks], embedder, progress),
             model_id=embedder.model_id,
+            relabel={article_id: {"duplicate_of": canonical} for article_id, canonical in refile.items()},
         )
         report.chunks_embedded = len(new_chunks)
     else:
@@ -225,8 +223,7 @@ def _load_all(files: list[Path], report: IngestReport, metadata: Mapping[str, st
     problems: list[str] = []
     for path in files:
         try:
-            raw = read_document(path, metadata)
-            article, warnings = to_article(raw), raw.warnings
+            article, warnings = load_article(path, metadata)
         except DocumentError as exc:
             problems.append(str(exc))
             continue
@@ -278,24 +275,6 @@ def _find_duplicates(
             entries.append(((old["published"] or UNDATED, 0, article_id), article_id, sig))
     entries.sort(key=lambda entry: entry[0])
     return duplicates.find_duplicates([(article_id, sig) for _, article_id, sig in entries])
-
-
-def _refiled(store: ChunkStore, refile: dict[str, str]) -> tuple[list[StoredChunk], np.ndarray]:
-    """The kept chunks of articles whose `duplicate_of` changed, relabelled, with their vectors (not re-embedded)."""
-    if not refile:
-        return [], np.zeros((0, 0), dtype=np.float32)
-    chunks, vectors = [], []
-    for chunk, vector in store.chunks(with_embeddings=True):
-        article_id = chunk.metadata["article_id"]
-        if article_id in refile:
-            chunks.append(StoredChunk(chunk.id, chunk.text, {**chunk.metadata, "duplicate_of": refile[article_id]}))
-            vectors.append(vector)
-    return chunks, np.array(vectors, dtype=np.float32)
-
-
-def _stack(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    parts = [v for v in (a, b) if len(v)]
-    return np.vstack(parts) if parts else np.zeros((0, 0), dtype=np.float32)
 
 
 def _under(path: str, folders: list[Path]) -> bool:

@@ -183,7 +183,7 @@ class HybridRetriever:
             # sentiment in July 2024?" prefer the July articles. One ranking for all periods together
             # would let the period with more articles fill the top k.
             fused = _ranked(scores)
-            about = [[cid for cid in fused if _about(view.chunks[cid], p)] for p in named]
+            about = [[cid for cid in fused if _about(view.chunks[cid], period)] for period in named]
             per_period = [{cid: rank for rank, cid in enumerate(ids, start=1)} for ids in about]
             for ranks in per_period:
                 for cid, rank in ranks.items():
@@ -206,9 +206,7 @@ class HybridRetriever:
 
 
 def _about(chunk: StoredChunk, period: Period) -> bool:
-    """Published in or just after the period, or naming it while it is recent."""
-    published = chunk.metadata.get("published", "")
-    return period.covers(published) or period.recalled_in(chunk.text, published)
+    return period.about(chunk.text, chunk.metadata.get("published", ""))
 
 
 def _ranked(scores: dict[str, float]) -> list[str]:

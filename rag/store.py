@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -142,8 +142,13 @@ class ChunkStore:
         new_chunks: list[StoredChunk],
         new_vectors: np.ndarray,
         model_id: str,
+        relabel: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
-        """Make the live set `keep_ids` (copied from the live generation) plus `new_chunks`, atomically."""
+        """Make the live set `keep_ids` (copied from the live generation) plus `new_chunks`, atomically.
+
+        `relabel` updates the metadata of kept chunks by article id as they are copied (a story's
+        canonical article changed), so their vectors are reused, never embedded again.
+        """
         old = self.generation()
         fresh = f"{self._name}-{uuid.uuid4().hex[:8]}"
         collection = self._guard(
@@ -153,7 +158,12 @@ class ChunkStore:
         )
         try:
             if keep_ids:
-                kept = [(c, v) for c, v in self.chunks(with_embeddings=True) if c.id in keep_ids]
+                relabel = relabel or {}
+                kept = [
+                    (_relabelled(c, relabel.get(c.metadata.get("article_id", ""))), v)
+                    for c, v in self.chunks(with_embeddings=True)
+                    if c.id in keep_ids
+                ]
                 self._write(collection, [c for c, _ in kept], np.array([v for _, v in kept], dtype=np.float32))
             self._write(collection, new_chunks, new_vectors)
             self._guard(lambda: self._state.modify(metadata={"live": fresh, "embedding_model": model_id}))
@@ -228,3 +238,7 @@ class ChunkStore:
         return IndexError_(
             f"The index at {self._location} failed: {reason}. If it is damaged, move it aside and run `rag ingest`."
         )
+
+
+def _relabelled(chunk: StoredChunk, updates: Mapping[str, Any] | None) -> StoredChunk:
+    return StoredChunk(chunk.id, chunk.text, {**chunk.metadata, **updates}) if updates else chunk

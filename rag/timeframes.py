@@ -115,10 +115,15 @@ class Period:
         except ValueError:
             return False
         # Only a named month: a part of a year ("early 2024") would be "mentioned" by any "2024".
-        if not (self.is_month and self.year) or not self.mentioned_in(text):
+        if not (self.is_month and self.year):
             return False
         start, end = self.range_in(self.year)
-        return start <= date <= end + RECALL_WINDOW
+        return start <= date <= end + RECALL_WINDOW and self.mentioned_in(text)  # the cheap test first
+
+    def about(self, text: str, published: str) -> bool:
+        """Whether a source (its text, its ISO date) reports on this period: published during it or
+        just after (`covers`), or looking back at it by name (`recalled_in`)."""
+        return self.covers(published) or self.recalled_in(text, published)
 
 
 def periods(text: str) -> list[Period]:

@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
 
-SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
 _MODULES = {".txt": "text", ".md": "text", ".html": "html", ".htm": "html", ".pdf": "pdf"}
+SUFFIXES = tuple(_MODULES)
+METADATA_FIELDS = ("title", "publisher", "author", "published", "url")  # what a file or the caller may set
 
 
 @dataclass(frozen=True)

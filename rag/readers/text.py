@@ -18,9 +18,9 @@ from pathlib import Path
 import yaml
 
 from rag.errors import DocumentError
-from rag.readers import Extracted
+from rag.readers import METADATA_FIELDS, Extracted
 
-FRONT_MATTER_FIELDS = ("id", "title", "publisher", "author", "published", "url")
+FRONT_MATTER_FIELDS = ("id", *METADATA_FIELDS)
 
 
 def read(data: bytes, path: Path) -> Extracted:
