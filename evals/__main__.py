@@ -3,6 +3,7 @@
 python -m evals                       # hybrid, offline (or the configured model), all questions
 python -m evals --modes dense bm25 hybrid --split dev
 python -m evals --gate                # exit 1 when a metric breaks evals/thresholds.toml
+python -m evals --judge               # also model-judged faithfulness (needs a configured model)
 python -m evals --save-baseline       # deliberately replace evals/results/baseline/
 """
 
@@ -18,11 +19,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from evals.dataset import QUESTIONS_PATH, TYPES, load_questions
+from evals.judge import FaithfulnessJudge
 from evals.report import BASELINE_DIR, RESULTS_DIR, write_report
 from evals.run import run_eval
 from rag.assistant import Assistant
-from rag.errors import RagError
+from rag.chat import ChatModel
+from rag.errors import ConfigError, RagError
+from rag.prompts import load_template
 from rag.retrieve import MODES
+from rag.settings import Settings
 
 THRESHOLDS_PATH = Path(__file__).parent / "thresholds.toml"
 
@@ -39,6 +44,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="auto: the configured model if any, else extractive")  # fmt: skip
     parser.add_argument("--data-dir", help="use this index instead of a fresh temporary one")
     parser.add_argument("--out", type=Path, help="report folder (default evals/results/<timestamp>)")
+    parser.add_argument("--judge", action="store_true",
+                        help="also score faithfulness with the configured model (costs a call per answer)")  # fmt: skip
     parser.add_argument("--gate", action="store_true", help="fail when the hybrid run breaks thresholds.toml")
     parser.add_argument("--save-baseline", action="store_true", help="also store this run as the baseline")
     parser.add_argument("--quiet", action="store_true")
@@ -58,12 +65,14 @@ def _run(args: argparse.Namespace) -> int:
     if not questions:
         print("error: no questions match the split and type options", file=sys.stderr)
         return 1
+    judge = _judge() if args.judge else None  # before indexing: a missing model fails at once
     with tempfile.TemporaryDirectory() as tmp:
         overrides = {"show_progress": not args.quiet, "data_dir": args.data_dir or tmp}
         if args.answerer == "extractive":
             overrides.update(openai_api_key="", openai_base_url="")
         assistant = Assistant(**overrides)
-        runs = {mode: run_eval(assistant, questions, k=args.k, mode=mode, progress=not args.quiet).to_json()
+        runs = {mode: run_eval(assistant, questions, k=args.k, mode=mode, progress=not args.quiet,
+                               judge=judge).to_json()
                 for mode in args.modes}  # fmt: skip
     out = args.out or RESULTS_DIR / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     report = write_report(runs, out)
@@ -77,6 +86,17 @@ def _run(args: argparse.Namespace) -> int:
     if args.gate:
         return gate(runs.get("hybrid") or next(iter(runs.values())))
     return 0
+
+
+def _judge() -> FaithfulnessJudge:
+    """The configured model as faithfulness judge (it may judge extractive answers too)."""
+    settings = Settings.from_env()
+    if not settings.llm_configured:
+        raise ConfigError(
+            "--judge needs a model: set OPENAI_API_KEY for OpenAI, or OPENAI_BASE_URL for a local "
+            "OpenAI-compatible server (and RAG_LLM_MODEL for its model)."
+        )
+    return FaithfulnessJudge(ChatModel(settings), load_template(settings.prompts_dir, "judge"))
 
 
 def gate(run: dict) -> int:

@@ -10,6 +10,7 @@ from tqdm import tqdm
 
 from evals import metrics as m
 from evals.dataset import Question
+from evals.judge import FaithfulnessJudge
 from rag.assistant import Assistant
 from rag.retrieve import Mode
 
@@ -38,6 +39,9 @@ class QuestionResult:
     cost_usd: float
     notice: str
     failure: str = ""
+    faithfulness: float | None = None  # model-judged, only with --judge
+    judge_tokens: int = 0
+    judge_cost_usd: float = 0.0
 
 
 @dataclass
@@ -59,16 +63,23 @@ def run_eval(
     k: int = 5,
     mode: Mode = "hybrid",
     progress: bool = True,
+    judge: FaithfulnessJudge | None = None,
 ) -> RunResult:
     results = [
-        score_question(assistant, q, k=k, mode=mode)
+        score_question(assistant, q, k=k, mode=mode, judge=judge)
         for q in tqdm(questions, desc=f"Evaluating ({mode})", unit="q", disable=not progress, leave=False)
     ]
-    config = {"k": k, "mode": mode, "backend": assistant.backend, "questions": len(questions)}
-    return RunResult(config=config, summary=summarise(results), by_type=by_type(results), questions=results)
+    config = {"k": k, "mode": mode, "backend": assistant.backend, "questions": len(questions),
+              "judge": judge.model.name if judge else None}  # fmt: skip
+    summary = summarise(results)
+    if judge:
+        summary.update(judged_summary(results))
+    return RunResult(config=config, summary=summary, by_type=by_type(results), questions=results)
 
 
-def score_question(assistant: Assistant, q: Question, *, k: int, mode: Mode) -> QuestionResult:
+def score_question(
+    assistant: Assistant, q: Question, *, k: int, mode: Mode, judge: FaithfulnessJudge | None = None
+) -> QuestionResult:
     ranked = assistant.retrieve(q.question, k=max(k, 10), mode=mode)
     answer = assistant.ask(q.question, k=k, mode=mode)
     hits_by_id = {h.chunk_id: h for h in answer.hits}
@@ -88,6 +99,11 @@ def score_question(assistant: Assistant, q: Question, *, k: int, mode: Mode) -> 
         seconds=answer.seconds, prompt_tokens=answer.usage.prompt_tokens,
         completion_tokens=answer.usage.completion_tokens, cost_usd=answer.usage.cost_usd, notice=answer.notice,
     )  # fmt: skip
+    judgement = judge.judge(answer) if judge else None
+    if judgement:
+        r.faithfulness = judgement.faithfulness
+        r.judge_tokens = judgement.usage.prompt_tokens + judgement.usage.completion_tokens
+        r.judge_cost_usd = judgement.usage.cost_usd
     r.failure = failure_reason(q, r)
     return r
 
@@ -105,6 +121,8 @@ def failure_reason(q: Question, r: QuestionResult) -> str:
     missing = [fact[0] for fact, ok in zip(q.key_facts, m.facts_in(r.answer, q)) if not ok]
     if missing and not r.refused:
         reasons.append("missing " + ", ".join(repr(f) for f in missing))
+    if r.faithfulness is not None and r.faithfulness < 1.0:
+        reasons.append(f"judge: {r.faithfulness:.0%} of sentences supported")
     return "; ".join(reasons)
 
 
@@ -134,6 +152,16 @@ def summarise(results: list[QuestionResult]) -> dict[str, float]:
         "prompt_tokens": float(sum(r.prompt_tokens for r in results)),
         "completion_tokens": float(sum(r.completion_tokens for r in results)),
         "cost_usd": sum(r.cost_usd for r in results),
+    }
+
+
+def judged_summary(results: list[QuestionResult]) -> dict[str, float]:
+    """The judge's figures, apart from the answering cost: faithfulness over the answers it judged."""
+    return {
+        "faithfulness": _mean(r.faithfulness for r in results),
+        "answers_judged": float(sum(r.faithfulness is not None for r in results)),
+        "judge_tokens": float(sum(r.judge_tokens for r in results)),
+        "judge_cost_usd": sum(r.judge_cost_usd for r in results),
     }
 
 

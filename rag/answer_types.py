@@ -8,6 +8,9 @@ spread remains in the bottom decile", which has no figure, only index names.
     holds("number", "It ended November with an 11% increase.", question) -> True
     holds("number", "Forward multiples show a similar trend for the S&P 600.", question) -> False
 
+A figure must also measure what was asked: "What P/E ...?" is not answered by "20% off its
+all-time highs" (`_names_measure`).
+
 Only questions whose wording settles the type get one; "What set off the shift?" gets None
 and any sentence may answer it.
 """
@@ -46,6 +49,23 @@ _DAY = re.compile(
 )
 _CAPITALISED = re.compile(r"\b[A-Z][\w&.'-]*")
 
+# A figure answers "What P/E ...?" only when its sentence says what it measures: "20% off its highs" is
+# not a P/E. Only measures a sentence names in so many words; "reading" or "share" often go unsaid.
+_PE = r"\bp/?e\b|price[- ]to[- ]earnings|times (?:\w+ )?earnings|earnings multiple"
+_RATIO = rf"{_PE}|\bratio|\bmultiple|\btimes\b"
+_MEASURES = {
+    "p/e": _PE,
+    "price-to-earnings": _PE,
+    "ratio": _RATIO,
+    "multiple": _RATIO,
+    "price": r"\bpric(?:e|ed|es|ing)\b|\$\s?\d|\btrad(?:es|ed|ing) at\b",
+    "yield": r"\byield",
+}
+_MEASURE_QUESTION = re.compile(
+    r"\bwhat(?:'s)? (?:[\w/&'’.-]+ ){0,6}?(?P<measure>" + "|".join(map(re.escape, _MEASURES)) + r")(?![\w/-])",
+    re.IGNORECASE,
+)
+
 
 def wanted(question: str) -> AnswerType | None:
     if _CHOICE.search(question):
@@ -62,7 +82,7 @@ def wanted(question: str) -> AnswerType | None:
 def holds(kind: AnswerType | None, sentence: str, question: str) -> bool:
     """Whether `sentence` contains an answer of that kind (always, when the kind is None)."""
     if kind == "number":
-        return bool(_FIGURE.search(_NAMED_NUMBER.sub(" ", sentence)))
+        return bool(_FIGURE.search(_NAMED_NUMBER.sub(" ", sentence))) and _names_measure(sentence, question)
     if kind == "date":
         return bool(_DAY.search(sentence))
     if kind == "name":
@@ -70,3 +90,9 @@ def holds(kind: AnswerType | None, sentence: str, question: str) -> bool:
         words = _CAPITALISED.findall(sentence.lstrip("“\"'‘ "))[1:]  # the first word is capitalised anyway
         return any(w.lower() not in asked for w in words)
     return True
+
+
+def _names_measure(sentence: str, question: str) -> bool:
+    """Whether the sentence names the measure the question asks for (true when it asks for none)."""
+    asked = _MEASURE_QUESTION.search(question)
+    return not asked or re.search(_MEASURES[asked.group("measure").lower()], sentence, re.IGNORECASE) is not None

@@ -9,10 +9,11 @@ Each sentence of the top chunks gets a score from two signals:
     score = meaning_weight * cosine + (1 - meaning_weight) * coverage
 
 The best sentence must reach the refusal threshold (calibrated on the dev questions
-by evals/calibrate.py), and a year the question names must appear in its chunk or
-its date, else the answer is the fixed refusal. Up to `max_sentences` sentences
-close to the best are quoted, each attributed to its source and date,
-because outlooks in these articles go stale ("As of 2024-12-03, Golden10 Data reported: ...").
+by evals/calibrate.py), speak of the time the question asks about, and hold the kind of
+answer it wants (rag/answer_types.py), else the answer is the fixed refusal. Up to
+`max_sentences` sentences close to the best are quoted (one per period, for a question
+about several), each attributed to its source and date, because outlooks in these
+articles go stale ("As of 2024-12-03, Golden10 Data reported: ...").
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from rag.keyword import KeywordIndex
 from rag.records import Answer, Citation, Hit
 from rag.sentences import split_sentences
 from rag.terms import names, terms
-from rag.timeframes import Period, periods
+from rag.timeframes import Period, nearest_period, periods
 
 MIN_SENTENCE_WORDS = 4  # headings ("Debt Issue") are not answers
 ENDS_LIKE_PROSE = re.compile(r"[.!?:;][\"'”’)\]]*$|[\"”’]$")  # "Analysts weigh in on the rally" is a heading
@@ -78,6 +79,7 @@ class ScoredSentence:
     score: float
     terms: frozenset[str]
     in_time: bool  # whether it speaks of the time the question asks about (`_source_in_time`, `_names_other_months`)
+    period: Period | None = None  # which of the question's periods its source reports on (`nearest_period`)
 
 
 class ExtractiveAnswerer:
@@ -116,8 +118,9 @@ class ExtractiveAnswerer:
         best = next((s for s in eligible if answer_types.holds(kind, s.text, question)), None)
         if best is None or best.score < max(threshold, p.answer_type_ratio * eligible[0].score):
             return []
+        chosen = [best] + self._one_per_period(best, eligible)
         weights = self._term_weights(question)
-        chosen, covered = [best], set(best.terms)
+        covered = set().union(*(s.terms for s in chosen))
         while len(chosen) < p.max_sentences:
             rest = [(s.score + p.coverage_bonus * _coverage(weights, s.terms - covered), s)
                     for s in eligible if not any(_overlaps(s, c) for c in chosen)]  # fmt: skip
@@ -128,6 +131,19 @@ class ExtractiveAnswerer:
                 break
             chosen.append(best)
             covered |= best.terms
+        return chosen
+
+    def _one_per_period(self, best: ScoredSentence, eligible: list[ScoredSentence]) -> list[ScoredSentence]:
+        """For a question about several periods, the best sentence from each period `best` is not from.
+
+        "Was the Russell 2000 still missing out on record highs in December 2024, as it had
+        been in January?" is answered by one January and one December source, not two of January.
+        """
+        chosen: list[ScoredSentence] = []
+        for period in dict.fromkeys(s.period for s in eligible if s.period not in (None, best.period)):
+            top = next(s for s in eligible if s.period == period)
+            if top.score >= self.params.keep_ratio * best.score and not _overlaps(top, best):
+                chosen.append(top)
         return chosen
 
     def rank_sentences(self, question: str, hits: list[Hit]) -> list[ScoredSentence]:
@@ -143,13 +159,18 @@ class ExtractiveAnswerer:
         # Time is judged here, once per question, not in `choose`, which calibration calls thousands of times.
         years, named = set(YEAR.findall(question)), periods(question)
         source_in_time = {hit.chunk_id: _source_in_time(hit, years, named) for _, hit in candidates}
+        source_period = {hit.chunk_id: nearest_period(named, hit.text, hit.published) for _, hit in candidates}
         scored = []
         for (sentence, hit), meaning in zip(candidates, meanings):
             sentence_terms = frozenset(terms(sentence))
             coverage = _coverage(weights, sentence_terms)
             score = self.params.meaning_weight * float(meaning) + (1 - self.params.meaning_weight) * coverage
             in_time = source_in_time[hit.chunk_id] and not _names_other_months(sentence, named)
-            scored.append(ScoredSentence(sentence, hit, float(meaning), coverage, score, sentence_terms, in_time))
+            scored.append(
+                ScoredSentence(
+                    sentence, hit, float(meaning), coverage, score, sentence_terms, in_time, source_period[hit.chunk_id]
+                )
+            )
         return sorted(scored, key=lambda s: -s.score)
 
     def unknown_names(self, question: str) -> list[str]:

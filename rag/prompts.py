@@ -6,6 +6,8 @@ Templates use `$name` placeholders (string.Template), so braces and JSON in a pr
     user.txt     $sources, $question      the numbered sources, then the question
     rewrite.txt  $conversation, $question  turn a follow-up into a standalone question
                                           (the conversation is delimited and defused the same way)
+    judge.txt    $sources, $question, $claims  the eval's faithfulness judge (evals/judge.py), read
+                                          only by `python -m evals --judge`
 
 Source text is data, not instructions. Each source sits in its own delimited block, and
 text inside it that looks like a delimiter is defused, so an article cannot close its
@@ -35,8 +37,10 @@ PLACEHOLDERS = {
     "system": frozenset({"refusal"}),
     "user": frozenset({"sources", "question"}),
     "rewrite": frozenset({"conversation", "question"}),
+    "judge": frozenset({"sources", "question", "claims"}),
 }
-REQUIRED = {"system": frozenset(), "user": PLACEHOLDERS["user"], "rewrite": PLACEHOLDERS["rewrite"]}
+REQUIRED = {name: frozenset() if name == "system" else used for name, used in PLACEHOLDERS.items()}
+ANSWERING = ("system", "user", "rewrite")  # what answering reads; judge.txt is the eval's
 
 # "<source", "</source", "< / SOURCE": anything a model could read as one of our delimiters.
 _DELIMITER = re.compile(r"<(\s*/?\s*(?:source|conversation))", re.IGNORECASE)
@@ -61,7 +65,7 @@ class Prompts:
 
     @classmethod
     def load(cls, folder: Path) -> Prompts:
-        return cls(**{name: _load(Path(folder), name) for name in PLACEHOLDERS})
+        return cls(**{name: load_template(Path(folder), name) for name in ANSWERING})
 
     def answer_messages(self, question: str, sources: Sequence[SourceLike]) -> list[Message]:
         return [
@@ -105,14 +109,14 @@ def _attribute(value: str) -> str:
     return value.replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ")
 
 
-def _load(folder: Path, name: str) -> Template:
+def load_template(folder: Path, name: str) -> Template:
     path = folder / f"{name}.txt"
     try:
         template = Template(path.read_text(encoding="utf-8").strip())
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(
             f"Prompt template {path} cannot be read ({exc.__class__.__name__}). Restore it, or set "
-            "RAG_PROMPTS_DIR to a folder with system.txt, user.txt and rewrite.txt."
+            f"RAG_PROMPTS_DIR to a folder with {name}.txt (the project's prompts/ folder has every template)."
         ) from exc
     if not template.is_valid():
         raise ConfigError(f"Prompt template {path} has a stray '$'; write '$$' for a literal dollar sign.")

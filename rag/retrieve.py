@@ -34,7 +34,7 @@ from rag.errors import InputError
 from rag.keyword import KeywordIndex
 from rag.records import Hit
 from rag.store import ChunkStore, GenerationReplaced, StoredChunk
-from rag.timeframes import Period, periods
+from rag.timeframes import Period, nearest_period, periods
 
 Mode = Literal["hybrid", "dense", "bm25"]
 MODES: tuple[Mode, ...] = ("hybrid", "dense", "bm25")
@@ -183,7 +183,7 @@ class HybridRetriever:
             # sentiment in July 2024?" prefer the July articles. One ranking for all periods together
             # would let the period with more articles fill the top k.
             fused = _ranked(scores)
-            about = [[cid for cid in fused if _about(view.chunks[cid], period)] for period in named]
+            about = [[cid for cid in fused if _nearest(view.chunks[cid], named) == period] for period in named]
             per_period = [{cid: rank for rank, cid in enumerate(ids, start=1)} for ids in about]
             for ranks in per_period:
                 for cid, rank in ranks.items():
@@ -205,8 +205,8 @@ class HybridRetriever:
         return scores
 
 
-def _about(chunk: StoredChunk, period: Period) -> bool:
-    return period.about(chunk.text, chunk.metadata.get("published", ""))
+def _nearest(chunk: StoredChunk, named: list[Period]) -> Period | None:
+    return nearest_period(named, chunk.text, chunk.metadata.get("published", ""))
 
 
 def _ranked(scores: dict[str, float]) -> list[str]:

@@ -41,6 +41,10 @@ _YEAR_PART = (
     r"|first half of|second half of|(?:the )?(?P<ordinal>first|second|third|fourth) quarter of|q(?P<q>[1-4]))"
 )
 _YEAR_PHRASE = re.compile(rf"\b{_YEAR_PART}[- ]?(?:the year )?(?P<year>(?:19|20)\d{{2}})\b", re.IGNORECASE)
+# "the last trading day of 2024" is December 31, 2024, as a day of that month.
+_YEAR_END_DAY = re.compile(
+    r"\b(?:last|final|closing) (?:trading )?(?:day|session) of (?:the year )?(?P<year>(?:19|20)\d{2})\b", re.IGNORECASE
+)
 
 # Months a part of a year spans, first and last.
 _YEAR_PARTS = {
@@ -120,6 +124,13 @@ class Period:
         start, end = self.range_in(self.year)
         return start <= date <= end + RECALL_WINDOW and self.mentioned_in(text)  # the cheap test first
 
+    def lag(self, published: str) -> int:
+        """Days from this period's end to the ISO date of news `about` it (0 when published within it)."""
+        date = dt.date.fromisoformat(published)
+        years = [self.year] if self.year else [date.year, date.year - 1]  # "mid-July": the latest one begun
+        ranges = [self.range_in(year) for year in years]
+        return min(max((date - end).days, 0) for start, end in ranges if start <= date)
+
     def about(self, text: str, published: str) -> bool:
         """Whether a source (its text, its ISO date) reports on this period: published during it or
         just after (`covers`), or looking back at it by name (`recalled_in`)."""
@@ -130,8 +141,11 @@ def periods(text: str) -> list[Period]:
     """Every period `text` names, in order of appearance, without repeats."""
     found: list[tuple[int, Period]] = []
     taken: list[range] = []
+    for match in _YEAR_END_DAY.finditer(text):
+        found.append((match.start(), Period(12, 31, 12, 31, int(match.group("year")), match.group(0), is_month=True)))
+        taken.append(range(match.start(), match.end()))
     for match in _YEAR_PHRASE.finditer(text):
-        if _after_by(text, match):
+        if _after_by(text, match) or any(match.start() in span for span in taken):
             continue
         found.append((match.start(), _year_period(match)))
         taken.append(range(match.start(), match.end()))
@@ -144,6 +158,19 @@ def periods(text: str) -> list[Period]:
             continue
         found.append((match.start(), _month_period(match)))
     return list(dict.fromkeys(period for _, period in sorted(found, key=lambda pair: pair[0])))
+
+
+def nearest_period(named: list[Period], text: str, published: str) -> Period | None:
+    """The named period a source (its text, its ISO date) reports on; the nearest when it is about several.
+
+    "late December 2023 versus late January 2024": an article of 2024-01-22 is about both
+    (published just after one, during the other) but speaks for late January only, so it
+    does not crowd out the December news in retrieval or in the answer.
+    """
+    about = [p for p in named if p.about(text, published)]
+    if len(about) < 2:
+        return about[0] if about else None
+    return min(about, key=lambda p: p.lag(published))
 
 
 def _after_by(text: str, match: re.Match[str]) -> bool:

@@ -34,3 +34,14 @@ def test_names_must_be_new_to_the_question() -> None:
     assert not holds("name", "But the valuation gap remains significant, Citi analysts noted.", question)
     assert holds("name", "Citi's Scott Chronert wrote the note.", question)
     assert holds(None, "anything at all", question)
+
+
+def test_a_figure_counts_only_when_its_sentence_names_the_measure_asked_for() -> None:
+    question = "What P/E was the iShares Russell 2000 ETF trading at in January 2024?"
+    assert not holds("number", "The Russell 2000 is still about 20% off its all-time highs.", question)
+    assert holds("number", "The PE ratio of the iShares Russell 2000 ETF is 27.23 times.", question)
+    price = "What was bitcoin's price when the Russell 2000 neared 2,500?"
+    assert not holds("number", "The Russell 2000 came close to its high at 2,442.74 points.", price)
+    assert holds("number", "Bitcoin traded at $96,000.", price)
+    # Measures that prose often leaves unsaid are not required: "rose to 91.9" is a reading.
+    assert holds("number", "The NFIB index rose to 91.9 in December.", "What was the NFIB optimism reading?")

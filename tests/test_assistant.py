@@ -115,3 +115,23 @@ def test_evidence_from_another_time_or_without_the_wanted_answer_is_refused(assi
         "What forward P/E does the S&P 600 trade at?",  # only a spread "in the bottom decile"
     ]:
         assert assistant.ask(question).refused, question
+
+
+def test_a_question_about_two_periods_is_answered_from_each(assistant: Assistant) -> None:
+    ans = assistant.ask("How had the Russell 2000's performance this year changed from late January to mid-July?")
+    assert {"2024-01-22", "2024-07-18"} <= {c.published for c in ans.citations}
+
+
+def test_a_figure_must_measure_what_was_asked(assistant: Assistant) -> None:
+    # The January articles hold figures ("about 20% off its all-time highs"), none of them a P/E or a price.
+    assert assistant.ask(
+        "What was the price-to-earnings ratio of the iShares Russell 2000 ETF in January 2024?"
+    ).refused
+    assert assistant.ask("What was the price of gold when the Russell 2000 neared 2,500?").refused
+    ans = assistant.ask("What is the iShares Russell 2000 ETF's P/E ratio?")
+    assert not ans.refused and "27.23" in ans.text
+
+
+def test_news_published_before_a_day_does_not_report_it(assistant: Assistant) -> None:
+    # The latest article is of 2024-12-03: the year's last close is after every source.
+    assert assistant.ask("What level did the Russell 2000 finish at on the final trading day of 2024?").refused

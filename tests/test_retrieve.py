@@ -81,3 +81,12 @@ def test_a_named_month_ranks_the_news_that_looks_back_at_it(assistant: Assistant
 def test_questions_without_a_period_are_ranked_on_their_text_alone(assistant: Assistant) -> None:
     hits = assistant.retrieve("What's the average debt maturity for small-cap companies?", k=5)
     assert all(h.time_rank is None for h in hits)
+
+
+def test_a_source_ranks_only_for_the_named_period_it_is_nearest(assistant: Assistant) -> None:
+    # The 2024-01-22 article is about both periods (just after one, during the other). Ranked for both,
+    # it filled the top seven; ranked for late January only, December's news has room.
+    hits = assistant.retrieve(
+        "How far off its 2021 peak was the Russell 2000 in late December 2023 and late January 2024?", k=5
+    )
+    assert {"2023-12-26", "2024-01-22"} <= {h.published for h in hits}

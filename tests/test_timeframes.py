@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.timeframes import periods
+from rag.timeframes import nearest_period, periods
 
 
 def spans(text: str) -> list[tuple[str, int, int, int, int, int | None]]:
@@ -71,3 +71,21 @@ def test_quarters_are_read_in_any_case() -> None:
     assert (q1.first_month, q1.last_month, q1.year) == (1, 3, 2024)
     (q2,) = periods("in the Second Quarter of 2024")  # a capitalised ordinal once raised KeyError
     assert (q2.first_month, q2.last_month) == (4, 6)
+
+
+def test_the_last_trading_day_of_a_year_is_its_december_31() -> None:
+    assert spans("Where did it close on the last trading day of 2024?") == [
+        ("last trading day of 2024", 12, 31, 12, 31, 2024)
+    ]
+    assert spans("on the final trading session of 2023") == [("final trading session of 2023", 12, 31, 12, 31, 2023)]
+
+
+def test_a_source_about_several_periods_speaks_for_the_nearest() -> None:
+    december, january = periods("in late December 2023 versus late January 2024")
+    assert january.lag("2024-01-22") == 0 and december.lag("2024-01-22") == 22
+    # Published just after late December and during late January: it reports on late January.
+    assert nearest_period([december, january], "Small caps fell.", "2024-01-22") == january
+    assert nearest_period([december, january], "Small caps fell.", "2024-01-10") == december
+    assert nearest_period([december, january], "Small caps fell.", "2024-07-18") is None
+    (mid_july,) = periods("in mid-July")  # no year: the latest mid-July begun by the date
+    assert mid_july.lag("2024-07-18") == 0 and mid_july.lag("2024-08-20") == 31

@@ -1,0 +1,86 @@
+"""Model-judged faithfulness (optional): does each sentence of an answer follow from the sources it cites?
+
+Secondary to the deterministic metrics, and only when a model is configured
+(`python -m evals --judge`). The judge is the configured chat model, asked with
+prompts/judge.txt: it reads the cited sources, the question and the answer's sentences,
+numbered, and replies with a verdict per sentence:
+
+    1: supported
+    2: unsupported
+
+    faithfulness = sentences judged supported / sentences in the answer
+
+A sentence the reply gives no verdict for counts as unsupported, so a judge that rambles
+cannot raise the score. Refusals and answers that cite nothing are not judged.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from string import Template
+
+from rag.chat import ChatModel
+from rag.prompts import Message, escape_source_text, format_sources
+from rag.records import Answer, Usage
+from rag.sentences import split_sentences
+
+JUDGE_TOKENS = 400  # a verdict line per sentence; answers are a few sentences
+_VERDICT = re.compile(r"^\W*(\d+)\W+(supported|unsupported)\b", re.IGNORECASE | re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class CitedSource:
+    """A cited chunk, as the judge's prompt shows it (rag.prompts.SourceLike)."""
+
+    n: int
+    title: str
+    publisher: str
+    published: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Judgement:
+    supported: int
+    sentences: int
+    usage: Usage
+
+    @property
+    def faithfulness(self) -> float:
+        return self.supported / self.sentences
+
+
+class FaithfulnessJudge:
+    def __init__(self, model: ChatModel, template: Template) -> None:
+        self.model = model
+        self._template = template
+
+    def judge(self, answer: Answer) -> Judgement | None:
+        """The verdicts on `answer`, or None when there is nothing to judge (a refusal, no citations)."""
+        sentences = split_sentences(answer.text)
+        if answer.refused or not answer.citations or not sentences:
+            return None
+        completion = self.model.complete(self.messages(answer, sentences), max_tokens=JUDGE_TOKENS)
+        return Judgement(count_supported(completion.text, len(sentences)), len(sentences), completion.usage)
+
+    def messages(self, answer: Answer, sentences: list[str]) -> list[Message]:
+        texts = {h.chunk_id: h.text for h in answer.hits}
+        sources = [CitedSource(c.n, c.title, c.publisher, c.published, texts.get(c.chunk_id, c.quote))
+                   for c in answer.citations]  # fmt: skip
+        claims = "\n".join(f"{i}. {escape_source_text(s)}" for i, s in enumerate(sentences, start=1))
+        question = escape_source_text(answer.question)
+        prompt = self._template.safe_substitute(sources=format_sources(sources), question=question, claims=claims)
+        return [{"role": "user", "content": prompt}]
+
+
+def count_supported(reply: str, sentences: int) -> int:
+    """Sentences the reply calls supported; the first verdict per number counts, numbers out of range do not.
+
+    count_supported("1: supported\\n2: unsupported\\n2: supported\\n7: supported", 3) -> 1
+    """
+    verdicts: dict[int, bool] = {}
+    for number, verdict in _VERDICT.findall(reply):
+        if 1 <= int(number) <= sentences:
+            verdicts.setdefault(int(number), verdict.lower() == "supported")
+    return sum(verdicts.values())
