@@ -58,13 +58,19 @@ _MEASURES = {
     "price-to-earnings": _PE,
     "ratio": _RATIO,
     "multiple": _RATIO,
-    "price": r"\bpric(?:e|ed|es|ing)\b|\$\s?\d|\btrad(?:es|ed|ing) at\b",
+    # An index's price is its level: "2,442.74 points".
+    "price": r"\bpric(?:e|ed|es|ing)\b|\$\s?\d|\btrad(?:es|ed|ing) at\b|\bpoints?\b|\blevel",
     "yield": r"\byield",
 }
 _MEASURE_QUESTION = re.compile(
     r"\bwhat(?:'s)? (?:[\w/&'’.-]+ ){0,6}?(?P<measure>" + "|".join(map(re.escape, _MEASURES)) + r")(?![\w/-])",
     re.IGNORECASE,
 )
+
+
+# Whose measure: "bitcoin's price", "the ETF's P/E" (the word before the possessive), "the price of gold".
+_OWNER = re.compile(r"([\w&.-]+)['’]s\b")
+_OF_OWNER = re.compile(r" of (?:the |an? )?([\w&.-]+)", re.IGNORECASE)
 
 
 def wanted(question: str) -> AnswerType | None:
@@ -93,6 +99,12 @@ def holds(kind: AnswerType | None, sentence: str, question: str) -> bool:
 
 
 def _names_measure(sentence: str, question: str) -> bool:
-    """Whether the sentence names the measure the question asks for (true when it asks for none)."""
+    """Whether the sentence names the measure the question asks for, and whose it is when the question
+    says so ("bitcoin's price" is not "2,442.74 points" of the Russell 2000); true when it asks for none."""
     asked = _MEASURE_QUESTION.search(question)
-    return not asked or re.search(_MEASURES[asked.group("measure").lower()], sentence, re.IGNORECASE) is not None
+    if not asked:
+        return True
+    if not re.search(_MEASURES[asked.group("measure").lower()], sentence, re.IGNORECASE):
+        return False
+    owner = _OWNER.search(asked.group(0)) or _OF_OWNER.match(question, asked.end())
+    return not owner or re.search(rf"\b{re.escape(owner.group(1))}\b", sentence, re.IGNORECASE) is not None

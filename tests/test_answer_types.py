@@ -43,5 +43,7 @@ def test_a_figure_counts_only_when_its_sentence_names_the_measure_asked_for() ->
     price = "What was bitcoin's price when the Russell 2000 neared 2,500?"
     assert not holds("number", "The Russell 2000 came close to its high at 2,442.74 points.", price)
     assert holds("number", "Bitcoin traded at $96,000.", price)
+    # An index's price is its level; whose price it is matters only when the question says.
+    assert holds("number", "It came close to its high at 2,442.74 points.", "What price did the Russell 2000 reach?")
     # Measures that prose often leaves unsaid are not required: "rose to 91.9" is a reading.
     assert holds("number", "The NFIB index rose to 91.9 in December.", "What was the NFIB optimism reading?")

@@ -128,6 +128,8 @@ def test_a_figure_must_measure_what_was_asked(assistant: Assistant) -> None:
         "What was the price-to-earnings ratio of the iShares Russell 2000 ETF in January 2024?"
     ).refused
     assert assistant.ask("What was the price of gold when the Russell 2000 neared 2,500?").refused
+    assert assistant.ask("What was gold's price in December 2024?").refused  # the Russell 2000's points are not gold's
+    assert "2,442.74" in assistant.ask("What price did the Russell 2000 reach in November 2024?").text
     ans = assistant.ask("What is the iShares Russell 2000 ETF's P/E ratio?")
     assert not ans.refused and "27.23" in ans.text
 
