@@ -129,7 +129,7 @@ class HybridRetriever:
             if generation == self._view.generation:
                 return self._view
             self._store.check_model(self._embedder.model_id)
-            chunks = {c.id: c for c, _ in self._store.chunks()}
+            chunks = {c.id: c for c, _ in self._store.chunks(generation=generation)}
             ids = list(chunks)
             texts = [f"{chunks[i].metadata.get('header', '')}\n{chunks[i].text}" for i in ids]
             self._view = IndexView(generation, chunks, KeywordIndex(ids, texts))
@@ -153,12 +153,15 @@ class HybridRetriever:
         if mode not in MODES:
             raise InputError(f"Retriever mode {mode!r} is not one of {', '.join(MODES)}.")
         view = self.refresh()  # read through this one view: self._view may be replaced meanwhile
+        if view.generation is None:
+            return []  # nothing indexed yet
         filters = filters or Filters()
         dense: list[tuple[str, float]] = []
         sparse: list[tuple[str, float]] = []
         if mode in ("hybrid", "dense"):
-            matches = self._store.query(self.embed_query(question), n=max(CANDIDATES, k), where=filters.where())
-            dense = [(m.id, m.similarity) for m in matches if m.id in view.chunks]
+            vector = self.embed_query(question)
+            matches = self._store.query(vector, n=max(CANDIDATES, k), where=filters.where(), generation=view.generation)
+            dense = [(m.id, m.similarity) for m in matches]
         if mode in ("hybrid", "bm25"):
             allowed = {c.id for c in view.chunks.values() if filters.admits(c.metadata)} if filters.active else None
             sparse = view.keyword.search(question, n=max(CANDIDATES, k), allowed=allowed)

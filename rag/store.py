@@ -104,9 +104,12 @@ class ChunkStore:
         live = self._live()
         return self._guard(live.count, reading=live.name) if live is not None else 0
 
-    def chunks(self, *, with_embeddings: bool = False) -> Iterator[tuple[StoredChunk, np.ndarray | None]]:
-        """Every live chunk, in batches (a large index is never read in one go)."""
-        live = self._live()
+    def chunks(
+        self, *, with_embeddings: bool = False, generation: str | None = None
+    ) -> Iterator[tuple[StoredChunk, np.ndarray | None]]:
+        """Every chunk of the live generation (or of `generation`), in batches (a large index is never read in
+        one go). A generation another ingest has dropped raises GenerationReplaced."""
+        live = self._live(generation)
         if live is None:
             return
         include = ["documents", "metadatas"] + (["embeddings"] if with_embeddings else [])
@@ -120,8 +123,12 @@ class ChunkStore:
                 yield StoredChunk(cid, text, dict(metadata)), vector
             offset += len(batch["ids"])
 
-    def query(self, vector: np.ndarray, *, n: int, where: dict[str, Any] | None) -> list[DenseMatch]:
-        live = self._live()
+    def query(
+        self, vector: np.ndarray, *, n: int, where: dict[str, Any] | None, generation: str | None = None
+    ) -> list[DenseMatch]:
+        """The `n` nearest chunks of the live generation, or of `generation`: the one a reader's BM25 and chunk
+        table come from, so both retrievers read the same chunks."""
+        live = self._live(generation)
         if live is None:
             return []
         n = min(n, self._guard(live.count, reading=live.name))
@@ -205,8 +212,8 @@ class ChunkStore:
         state = self._guard(lambda: self._client.get_collection(f"{self._name}-state", embedding_function=None))
         return dict(state.metadata or {})
 
-    def _live(self) -> Any:
-        name = self.generation()
+    def _live(self, generation: str | None = None) -> Any:
+        name = generation or self.generation()
         if not name:
             return None
         return self._guard(lambda: self._client.get_collection(name, embedding_function=None), reading=name)

@@ -23,7 +23,7 @@ import pytest
 from rag import Assistant, ConfigError, EmbeddingMismatch, IndexError_, StoreUnavailable
 from rag.chroma_client import http_client, persistent_client
 from rag.retrieve import HybridRetriever
-from rag.store import ChunkStore, StoredChunk
+from rag.store import ChunkStore, GenerationReplaced, StoredChunk
 from tests.chroma_server import ChromaServer, finishes_within
 from tests.fakes import HashingEmbedder
 from tests.openai_server import OpenAIServer
@@ -153,6 +153,20 @@ def test_a_swap_keeps_the_chosen_chunks_with_their_vectors_and_adds_the_new(stor
     assert sorted(c.id for c, _ in store.chunks()) == ["a", "c", "d"]
     kept = dict((c.id, v) for c, v in store.chunks(with_embeddings=True))["a"]
     assert np.allclose(kept, THREE[1][0], atol=1e-6)
+
+
+def test_a_reader_reads_the_generation_it_names_until_another_ingest_replaces_it(store: ChunkStore) -> None:
+    swap(store, THREE)
+    first = store.generation()
+    query = EMBEDDER.embed(["Russell 2000 Goldman"])[0]
+    assert {m.id for m in store.query(query, n=10, where=None, generation=first)} == {"a", "b", "c"}
+    swap(store, chunks(("d", "Micro caps lagged in January", "Me", 20250102)), keep={"a"})
+    # The first generation is gone: a reader still on it is told to read the new one, never given a mix.
+    with pytest.raises(GenerationReplaced):
+        store.query(query, n=10, where=None, generation=first)
+    with pytest.raises(GenerationReplaced):
+        list(store.chunks(generation=first))
+    assert {m.id for m in store.query(query, n=10, where=None, generation=store.generation())} == {"a", "d"}
 
 
 def test_a_write_that_fails_halfway_leaves_the_pointer_and_the_live_chunks_alone(
