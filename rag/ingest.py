@@ -62,7 +62,7 @@ class IngestReport:
         return bool(self.added or self.updated or self.removed)
 
     def details(self) -> list[str]:
-        """One line per changed article and per near-duplicate found, then the unchanged count."""
+        """One line per changed article and per near-duplicate found (`summary` has the counts)."""
         lines = [
             f"{change}: {article_id}"
             for change, ids in (("added", self.added), ("updated", self.updated), ("removed", self.removed))
@@ -73,7 +73,6 @@ class IngestReport:
             f"answers show only {d.duplicate_of} when both are retrieved"
             for d in self.duplicates
         ]
-        lines.append(f"unchanged: {len(self.unchanged)}")
         return lines
 
     def summary(self) -> str:

@@ -82,8 +82,7 @@ def add_documents_html(assistant: Any, files: Sequence[str | Path] | None, corpu
 
 def report_html(report: IngestReport) -> str:
     """The ingest summary: counts, then each change, near-duplicate and warning on its own line."""
-    lines = [line for line in report.details() if not line.startswith("unchanged:")]
-    lines += [f"warning: {w}" for w in report.warnings]
+    lines = report.details() + [f"warning: {w}" for w in report.warnings]
     counts = (
         f"{len(report.added)} added, {len(report.updated)} updated, {len(report.removed)} removed, "
         f"{len(report.unchanged)} unchanged"
