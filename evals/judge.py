@@ -26,6 +26,7 @@ from rag.records import Answer, Usage
 from rag.sentences import split_sentences
 
 JUDGE_TOKENS = 400  # a verdict line per sentence; answers are a few sentences
+_LEADING_MARKERS = re.compile(r"^\s*(?:\[\d+\]\s*)+")
 _VERDICT = re.compile(r"^\W*(\d+)\W+(supported|unsupported)\b", re.IGNORECASE | re.MULTILINE)
 
 
@@ -58,7 +59,7 @@ class FaithfulnessJudge:
 
     def judge(self, answer: Answer) -> Judgement | None:
         """The verdicts on `answer`, or None when there is nothing to judge (a refusal, no citations)."""
-        sentences = split_sentences(answer.text)
+        sentences = claims(answer.text)
         if answer.refused or not answer.citations or not sentences:
             return None
         completion = self.model.complete(self.messages(answer, sentences), max_tokens=JUDGE_TOKENS)
@@ -72,6 +73,26 @@ class FaithfulnessJudge:
         question = escape_source_text(answer.question)
         prompt = self._template.safe_substitute(sources=format_sources(sources), question=question, claims=claims)
         return [{"role": "user", "content": prompt}]
+
+
+def claims(text: str) -> list[str]:
+    """The answer's sentences, each with the markers that follow it.
+
+    Sentence splitting leaves a marker written after the full stop at the start of the next piece
+    ("... 15%. [1] As of ..."), or alone; it belongs to the sentence before:
+
+        claims("Up 15%. [1]  As of 2024-01-22, Yahoo reported: Down 3%. [2]")
+        -> ["Up 15%. [1]", "As of 2024-01-22, Yahoo reported: Down 3%. [2]"]
+    """
+    found: list[str] = []
+    for piece in split_sentences(text):
+        markers = _LEADING_MARKERS.match(piece)
+        if markers and found:
+            found[-1] = f"{found[-1]} {markers.group(0).strip()}"
+            piece = piece[markers.end() :]
+        if piece.strip():
+            found.append(piece.strip())
+    return found
 
 
 def count_supported(reply: str, sentences: int) -> int:

@@ -25,7 +25,7 @@ from rag.timeframes import MONTH_NAME
 AnswerType = Literal["number", "date", "name"]
 
 _NUMBER_QUESTION = re.compile(
-    r"\b(?:how (?:much|many|high|low|far|big|large|fast|deep)|by how|what(?:'s)? (?:[\w/&'’.-]+ ){0,6}?"
+    r"\b(?:how (?:much|many|high|low|far|big|large|fast|deep)|by how|what(?:['’]s)? (?:[\w/&'’.-]+ ){0,6}?"
     r"(?:percentage|percent|share|return|rate|level|price|p/e|ratio|multiple|reading|target|figure|yield|gain"
     r"|growth rate|value|number|total|odds))\b",
     re.IGNORECASE,
@@ -62,12 +62,12 @@ _MEASURES = {
     "price": r"\bpric(?:e|ed|es|ing)\b|\$\s?\d|\btrad(?:es|ed|ing) at\b|\bpoints?\b|\blevel",
     "yield": r"\byield",
 }
+# ASCII case folding only: "prİce" must not match "price" and then miss its key in _MEASURES.
 _MEASURE_QUESTION = re.compile(
-    r"\bwhat(?:'s)? (?:[\w/&'’.-]+ ){0,6}?(?P<measure>" + "|".join(map(re.escape, _MEASURES)) + r")(?![\w/-])",
-    re.IGNORECASE,
+    r"\bwhat(?:['’]s)? (?P<words>(?:[\w/&'’.-]+ ){0,6}?)(?P<measure>" + "|".join(map(re.escape, _MEASURES)) + r")"
+    r"(?![\w/-])",
+    re.IGNORECASE | re.ASCII,
 )
-
-
 # Whose measure: "bitcoin's price", "the ETF's P/E" (the word before the possessive), "the price of gold".
 _OWNER = re.compile(r"([\w&.-]+)['’]s\b")
 _OF_OWNER = re.compile(r" of (?:the |an? )?([\w&.-]+)", re.IGNORECASE)
@@ -106,5 +106,6 @@ def _names_measure(sentence: str, question: str) -> bool:
         return True
     if not re.search(_MEASURES[asked.group("measure").lower()], sentence, re.IGNORECASE):
         return False
-    owner = _OWNER.search(asked.group(0)) or _OF_OWNER.match(question, asked.end())
-    return not owner or re.search(rf"\b{re.escape(owner.group(1))}\b", sentence, re.IGNORECASE) is not None
+    owner = _OWNER.search(asked.group("words")) or _OF_OWNER.match(question, asked.end())
+    name = owner.group(1).rstrip(".-") if owner else ""  # "the price of gold." asks about gold
+    return not name or re.search(rf"(?<!\w){re.escape(name)}(?!\w)", sentence, re.IGNORECASE) is not None

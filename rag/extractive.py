@@ -11,8 +11,8 @@ Each sentence of the top chunks gets a score from two signals:
 The best sentence must reach the refusal threshold (calibrated on the dev questions
 by evals/calibrate.py), speak of the time the question asks about, and hold the kind of
 answer it wants (rag/answer_types.py), else the answer is the fixed refusal. Up to
-`max_sentences` sentences close to the best are quoted (one per period, for a question
-about several), each attributed to its source and date, because outlooks in these
+`max_sentences` sentences close to the best are quoted (or one per period, for a question
+about more periods than that), each attributed to its source and date, because outlooks in these
 articles go stale ("As of 2024-12-03, Golden10 Data reported: ...").
 """
 
@@ -114,16 +114,18 @@ class ExtractiveAnswerer:
             p.unknown_name_threshold if self.unknown_names(question) else 0.0,
             p.unknown_word_threshold if self.unknown_words(question) else 0.0,
         )
+        # Every quoted sentence holds the kind of answer asked for, not only the first.
         kind = answer_types.wanted(question)
-        best = next((s for s in eligible if answer_types.holds(kind, s.text, question)), None)
+        answering = [s for s in eligible if answer_types.holds(kind, s.text, question)]
+        best = answering[0] if answering else None
         if best is None or best.score < max(threshold, p.answer_type_ratio * eligible[0].score):
             return []
-        chosen = [best] + self._one_per_period(best, eligible)
+        chosen = [best] + self._one_per_period(best, answering)
         weights = self._term_weights(question)
         covered = set().union(*(s.terms for s in chosen))
         while len(chosen) < p.max_sentences:
             rest = [(s.score + p.coverage_bonus * _coverage(weights, s.terms - covered), s)
-                    for s in eligible if not any(_overlaps(s, c) for c in chosen)]  # fmt: skip
+                    for s in answering if not any(_overlaps(s, c) for c in chosen)]  # fmt: skip
             if not rest:
                 break
             value, best = max(rest, key=lambda pair: pair[0])
@@ -133,15 +135,16 @@ class ExtractiveAnswerer:
             covered |= best.terms
         return chosen
 
-    def _one_per_period(self, best: ScoredSentence, eligible: list[ScoredSentence]) -> list[ScoredSentence]:
-        """For a question about several periods, the best sentence from each period `best` is not from.
+    def _one_per_period(self, best: ScoredSentence, answering: list[ScoredSentence]) -> list[ScoredSentence]:
+        """For a question about several periods, the best answering sentence of each period `best` is not from.
 
         "Was the Russell 2000 still missing out on record highs in December 2024, as it had
         been in January?" is answered by one January and one December source, not two of January.
+        A question about more periods than `max_sentences` gets one sentence for each.
         """
         chosen: list[ScoredSentence] = []
-        for period in dict.fromkeys(s.period for s in eligible if s.period not in (None, best.period)):
-            top = next(s for s in eligible if s.period == period)
+        for period in dict.fromkeys(s.period for s in answering if s.period not in (None, best.period)):
+            top = next(s for s in answering if s.period == period)
             if top.score >= self.params.keep_ratio * best.score and not _overlaps(top, best):
                 chosen.append(top)
         return chosen

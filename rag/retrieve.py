@@ -186,7 +186,8 @@ class HybridRetriever:
             # sentiment in July 2024?" prefer the July articles. One ranking for all periods together
             # would let the period with more articles fill the top k.
             fused = _ranked(scores)
-            about = [[cid for cid in fused if _nearest(view.chunks[cid], named) == period] for period in named]
+            nearest = {cid: _nearest(view.chunks[cid], named) for cid in fused}
+            about = [[cid for cid in fused if nearest[cid] == period] for period in named]
             per_period = [{cid: rank for rank, cid in enumerate(ids, start=1)} for ids in about]
             for ranks in per_period:
                 for cid, rank in ranks.items():

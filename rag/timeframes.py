@@ -21,6 +21,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+NOT_YET = 10**6  # the lag of news published before the period began: it can only have forecast it
 REPORTING_LAG = dt.timedelta(days=31)  # how long after a period its news may still be published
 RECALL_WINDOW = dt.timedelta(days=365)  # how long after a period news may still name it as recent
 
@@ -41,7 +42,7 @@ _YEAR_PART = (
     r"|first half of|second half of|(?:the )?(?P<ordinal>first|second|third|fourth) quarter of|q(?P<q>[1-4]))"
 )
 _YEAR_PHRASE = re.compile(rf"\b{_YEAR_PART}[- ]?(?:the year )?(?P<year>(?:19|20)\d{{2}})\b", re.IGNORECASE)
-# "the last trading day of 2024" is December 31, 2024, as a day of that month.
+# "the last trading day of 2024": the year's last weekday (December 31, 2024; December 29, 2023), as a day.
 _YEAR_END_DAY = re.compile(
     r"\b(?:last|final|closing) (?:trading )?(?:day|session) of (?:the year )?(?P<year>(?:19|20)\d{2})\b", re.IGNORECASE
 )
@@ -76,8 +77,15 @@ class Period:
     is_month: bool = field(default=False, compare=False)  # "late January", not a part of a year ("late 2023")
 
     def range_in(self, year: int) -> tuple[dt.date, dt.date]:
+        # Days past a month's end ("February 30", "February 29" of 2023) are its last day.
+        first_day = min(self.first_day, calendar.monthrange(year, self.first_month)[1])
         last_day = min(self.last_day, calendar.monthrange(year, self.last_month)[1])
-        return dt.date(year, self.first_month, self.first_day), dt.date(year, self.last_month, last_day)
+        return dt.date(year, self.first_month, first_day), dt.date(year, self.last_month, last_day)
+
+    @property
+    def days(self) -> int:
+        """How long the period is, roughly: the shorter of two periods is the more specific."""
+        return (self.last_month - self.first_month) * 31 + self.last_day - self.first_day
 
     def covers(self, published: str) -> bool:
         """Whether an article published on this ISO date reports on the period (during it or just after)."""
@@ -125,11 +133,15 @@ class Period:
         return start <= date <= end + RECALL_WINDOW and self.mentioned_in(text)  # the cheap test first
 
     def lag(self, published: str) -> int:
-        """Days from this period's end to the ISO date of news `about` it (0 when published within it)."""
-        date = dt.date.fromisoformat(published)
+        """Days from this period's end to the ISO date (0 when published within it); NOT_YET when published
+        before it began, or undated."""
+        try:
+            date = dt.date.fromisoformat(published)
+        except ValueError:
+            return NOT_YET
         years = [self.year] if self.year else [date.year, date.year - 1]  # "mid-July": the latest one begun
         ranges = [self.range_in(year) for year in years]
-        return min(max((date - end).days, 0) for start, end in ranges if start <= date)
+        return min((max((date - end).days, 0) for start, end in ranges if start <= date), default=NOT_YET)
 
     def about(self, text: str, published: str) -> bool:
         """Whether a source (its text, its ISO date) reports on this period: published during it or
@@ -142,8 +154,9 @@ def periods(text: str) -> list[Period]:
     found: list[tuple[int, Period]] = []
     taken: list[range] = []
     for match in _YEAR_END_DAY.finditer(text):
-        found.append((match.start(), Period(12, 31, 12, 31, int(match.group("year")), match.group(0), is_month=True)))
         taken.append(range(match.start(), match.end()))
+        if not _after_by(text, match):
+            found.append((match.start(), _last_trading_day(int(match.group("year")), match.group(0))))
     for match in _YEAR_PHRASE.finditer(text):
         if _after_by(text, match) or any(match.start() in span for span in taken):
             continue
@@ -170,7 +183,15 @@ def nearest_period(named: list[Period], text: str, published: str) -> Period | N
     about = [p for p in named if p.about(text, published)]
     if len(about) < 2:
         return about[0] if about else None
-    return min(about, key=lambda p: p.lag(published))
+    # Equally near ("Q4 2024, especially December 2024", news of 2024-12-10): the more specific period.
+    return min(about, key=lambda p: (p.lag(published), p.days))
+
+
+def _last_trading_day(year: int, text: str) -> Period:
+    day = dt.date(year, 12, 31)
+    while day.weekday() >= 5:  # Saturday, Sunday
+        day -= dt.timedelta(days=1)
+    return Period(12, day.day, 12, day.day, year, text, is_month=True)
 
 
 def _after_by(text: str, match: re.Match[str]) -> bool:

@@ -47,3 +47,15 @@ def test_a_figure_counts_only_when_its_sentence_names_the_measure_asked_for() ->
     assert holds("number", "It came close to its high at 2,442.74 points.", "What price did the Russell 2000 reach?")
     # Measures that prose often leaves unsaid are not required: "rose to 91.9" is a reading.
     assert holds("number", "The NFIB index rose to 91.9 in December.", "What was the NFIB optimism reading?")
+
+
+def test_measure_questions_in_other_spellings() -> None:
+    pe = "Currently, the PE ratio of the iShares Russell 2000 ETF is 27.23 times."
+    assert holds("number", pe, "What's the PE ratio of the iShares Russell 2000 ETF?")  # "What" is nobody's owner
+    assert holds("number", pe, "What’s the iShares Russell 2000 ETF’s P/E ratio?")
+    assert not holds("number", "The Russell 2000 is up only 10.5% this year.", "What’s the price of gold?")
+    # An owner ending in a full stop is still found in the sentence.
+    assert holds("number", "U.S. crude traded at $80 a barrel.", "What is the price of U.S. crude?")
+    assert holds("number", "Gold traded at $2,000.", "What was the price of gold.")
+    # A letter that case-folds to ASCII is not read as a measure (it once raised KeyError).
+    assert holds("number", "Gold is up 10.5%.", "What is the prİce of gold?")

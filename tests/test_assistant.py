@@ -137,3 +137,12 @@ def test_a_figure_must_measure_what_was_asked(assistant: Assistant) -> None:
 def test_news_published_before_a_day_does_not_report_it(assistant: Assistant) -> None:
     # The latest article is of 2024-12-03: the year's last close is after every source.
     assert assistant.ask("What level did the Russell 2000 finish at on the final trading day of 2024?").refused
+
+
+def test_each_period_is_answered_with_the_measure_asked_for(assistant: Assistant) -> None:
+    ans = assistant.ask("What price did the Russell 2000 reach in November 2024 versus July 2024?")
+    assert "2,442.74 points" in ans.text and "up only 10.5% this year" not in ans.text  # July's sentence is no price
+
+
+def test_impossible_days_are_refused_not_raised(assistant: Assistant) -> None:
+    assert assistant.ask("What happened to small caps on February 30, 2024?").refused

@@ -8,7 +8,7 @@ import pytest
 
 from evals.__main__ import main as eval_main
 from evals.dataset import Question
-from evals.judge import FaithfulnessJudge, count_supported
+from evals.judge import FaithfulnessJudge, claims, count_supported
 from evals.run import run_eval
 from rag import Assistant
 from rag.chat import ChatModel
@@ -70,3 +70,12 @@ def test_judging_without_a_model_says_how_to_configure_one(
     # The fixture has cleared OPENAI_API_KEY and OPENAI_BASE_URL.
     assert eval_main(["--judge", "--quiet"]) == 1
     assert "--judge needs a model: set OPENAI_API_KEY" in capsys.readouterr().err
+
+
+def test_markers_after_a_full_stop_stay_with_their_sentence() -> None:
+    text = "As of 2024-01-10, Moomoo reported: Up 15%. [1] Small caps lead. [1]\n\nAs of 2024-01-22, Yahoo reported: Down 3%. [2]"
+    assert claims(text) == [
+        "As of 2024-01-10, Moomoo reported: Up 15%. [1]",
+        "Small caps lead. [1]",
+        "As of 2024-01-22, Yahoo reported: Down 3%. [2]",
+    ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.timeframes import nearest_period, periods
+from rag.timeframes import NOT_YET, nearest_period, periods
 
 
 def spans(text: str) -> list[tuple[str, int, int, int, int, int | None]]:
@@ -73,11 +73,11 @@ def test_quarters_are_read_in_any_case() -> None:
     assert (q2.first_month, q2.last_month) == (4, 6)
 
 
-def test_the_last_trading_day_of_a_year_is_its_december_31() -> None:
+def test_the_last_trading_day_of_a_year_is_its_last_weekday() -> None:
     assert spans("Where did it close on the last trading day of 2024?") == [
         ("last trading day of 2024", 12, 31, 12, 31, 2024)
     ]
-    assert spans("on the final trading session of 2023") == [("final trading session of 2023", 12, 31, 12, 31, 2023)]
+    assert spans("on the final trading session of 2023") == [("final trading session of 2023", 12, 29, 12, 29, 2023)]
 
 
 def test_a_source_about_several_periods_speaks_for_the_nearest() -> None:
@@ -89,3 +89,17 @@ def test_a_source_about_several_periods_speaks_for_the_nearest() -> None:
     assert nearest_period([december, january], "Small caps fell.", "2024-07-18") is None
     (mid_july,) = periods("in mid-July")  # no year: the latest mid-July begun by the date
     assert mid_july.lag("2024-07-18") == 0 and mid_july.lag("2024-08-20") == 31
+
+
+def test_the_last_trading_day_is_a_weekday_and_after_by_it_is_a_deadline() -> None:
+    assert spans("the last trading day of 2023") == [("last trading day of 2023", 12, 29, 12, 29, 2023)]  # a Friday
+    assert periods("Will it reach 2,500 by the last trading day of 2024?") == []
+
+
+def test_lag_nesting_and_impossible_days() -> None:
+    (day,) = periods("the last trading day of 2023")
+    assert day.lag("2023-12-01") == NOT_YET and day.lag("undated") == NOT_YET
+    quarter, december = periods("in Q4 2024, especially December 2024")
+    assert nearest_period([quarter, december], "Small caps rose.", "2024-12-10") == december  # the more specific
+    (leap,) = periods("on February 29")
+    assert leap.covers("2023-03-01")  # no February 29 in 2023: its last day stands in, no ValueError
