@@ -31,6 +31,7 @@ from rag.records import Answer, Hit
 from rag.retrieve import Filters, HybridRetriever, Mode
 from rag.settings import Settings
 from rag.store import ChunkStore
+from rag.view_cache import VIEWS_DIR, ViewCache
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,8 @@ class Assistant:
         self.settings = settings or Settings.from_env(**overrides)
         self._embedder = embedder or make_embedder(self.settings)
         self._store = make_store(self.settings)
-        self._retriever = HybridRetriever(self._store, self._embedder, rrf_k=self.settings.rrf_k)
+        cache = ViewCache(Path(self.settings.data_dir) / VIEWS_DIR, collection=self.settings.collection)
+        self._retriever = HybridRetriever(self._store, self._embedder, rrf_k=self.settings.rrf_k, cache=cache)
         if self._store.count() == 0 and Path(self.settings.corpus_dir).is_dir():
             self.ingest([self.settings.corpus_dir], sync=True)
         self._store.check_model(self._embedder.model_id)

@@ -7,9 +7,11 @@ so it can never disagree with the dense side for longer than one rebuild.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from collections import Counter
+from pathlib import Path
 
 import bm25s
 import numpy as np
@@ -19,16 +21,38 @@ from rag.terms import terms
 # bm25s logs every index build at DEBUG through a logger it sets up itself.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
+DF_FILE = "df.json"
+BM25_DIR = "bm25"
+
 
 class KeywordIndex:
     def __init__(self, ids: list[str], texts: list[str]) -> None:
+        tokenized = [terms(t) or ["\x00"] for t in texts]  # bm25s rejects an empty token list
+        bm25 = bm25s.BM25()
+        if ids:
+            bm25.index(tokenized, show_progress=False)
+        self._setup(ids, bm25, Counter(term for doc in tokenized for term in set(doc)))
+
+    def _setup(self, ids: list[str], bm25: bm25s.BM25, df: Counter[str]) -> None:
         self.ids = ids
         self._position = {cid: i for i, cid in enumerate(ids)}
-        self._bm25 = bm25s.BM25()
-        tokenized = [terms(t) or ["\x00"] for t in texts]  # bm25s rejects an empty token list
-        self._df = Counter(term for doc in tokenized for term in set(doc))
-        if ids:
-            self._bm25.index(tokenized, show_progress=False)
+        self._bm25 = bm25
+        self._df = df
+
+    def save(self, folder: Path) -> None:
+        """Write the index to `folder` (rag/view_cache.py); the chunk ids are the caller's to keep, in order."""
+        (folder / DF_FILE).write_text(json.dumps(self._df), encoding="utf-8")
+        if self.ids:
+            self._bm25.save(str(folder / BM25_DIR), show_progress=False)
+
+    @classmethod
+    def load(cls, folder: Path, ids: list[str]) -> KeywordIndex:
+        """The index `save` wrote, for the chunk ids in the order it was built with."""
+        index = cls.__new__(cls)
+        df = Counter(json.loads((folder / DF_FILE).read_text(encoding="utf-8")))
+        bm25 = bm25s.BM25.load(str(folder / BM25_DIR), show_progress=False) if ids else bm25s.BM25()
+        index._setup(ids, bm25, df)
+        return index
 
     def knows(self, term: str) -> bool:
         return term in self._df

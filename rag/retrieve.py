@@ -35,6 +35,7 @@ from rag.keyword import KeywordIndex
 from rag.records import Hit
 from rag.store import ChunkStore, GenerationReplaced, StoredChunk
 from rag.timeframes import Period, nearest_period, periods
+from rag.view_cache import ViewCache
 
 Mode = Literal["hybrid", "dense", "bm25"]
 MODES: tuple[Mode, ...] = ("hybrid", "dense", "bm25")
@@ -98,8 +99,9 @@ class IndexView:
 
 
 class HybridRetriever:
-    def __init__(self, store: ChunkStore, embedder: Embedder, *, rrf_k: int) -> None:
+    def __init__(self, store: ChunkStore, embedder: Embedder, *, rrf_k: int, cache: ViewCache | None = None) -> None:
         self._store = store
+        self._cache = cache
         self._embedder = embedder
         self._rrf_k = rrf_k
         self._lock = threading.Lock()
@@ -129,11 +131,20 @@ class HybridRetriever:
             if generation == self._view.generation:
                 return self._view
             self._store.check_model(self._embedder.model_id)
-            chunks = {c.id: c for c, _ in self._store.chunks(generation=generation)}
-            ids = list(chunks)
-            texts = [f"{chunks[i].metadata.get('header', '')}\n{chunks[i].text}" for i in ids]
-            self._view = IndexView(generation, chunks, KeywordIndex(ids, texts))
+            self._view = IndexView(generation, *self._read(generation))
             return self._view
+
+    def _read(self, generation: str | None) -> tuple[dict[str, StoredChunk], KeywordIndex]:
+        """A generation's chunk table and BM25 index: from the local cache when it has them, else from the store."""
+        cached = self._cache.load(generation) if self._cache and generation else None
+        if cached:
+            return cached
+        chunks = {c.id: c for c, _ in self._store.chunks(generation=generation)}
+        ids = list(chunks)
+        keyword = KeywordIndex(ids, [f"{chunks[i].metadata.get('header', '')}\n{chunks[i].text}" for i in ids])
+        if self._cache and generation:
+            self._cache.save(generation, chunks, keyword)
+        return chunks, keyword
 
     def embed_query(self, question: str) -> np.ndarray:
         return self._embed_query(question)

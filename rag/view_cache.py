@@ -1,0 +1,83 @@
+"""A generation's chunk table and BM25 index kept on local disk, so opening a large index is quick.
+
+Without it, a process opening the index reads every chunk back from Chroma and builds BM25
+again: at 95k chunks, 14 s and 16 s before the first answer. A generation never changes once
+written (an ingest swaps in a new one, with a new name), so a copy kept under its name can
+never be stale:
+
+    <RAG_DATA_DIR>/views/<generation>/chunks.jsonl   {"id": ..., "text": ..., "metadata": {...}} per chunk
+    <RAG_DATA_DIR>/views/<generation>/df.json        each term's document frequency (KeywordIndex.idf)
+    <RAG_DATA_DIR>/views/<generation>/bm25/          bm25s's own files
+
+It is derived data. A copy that cannot be read is ignored and built again from the store, one
+that cannot be written is skipped (with a warning in the log), and writing a generation's copy
+removes the copies of this collection's older generations. Copies are written to a temporary
+folder and renamed into place, so a reader never sees half of one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import shutil
+import uuid
+from pathlib import Path
+
+from rag.keyword import KeywordIndex
+from rag.store import StoredChunk
+
+log = logging.getLogger(__name__)
+
+VIEWS_DIR = "views"  # in RAG_DATA_DIR, beside the embedded index (or alone, with a Chroma server)
+CHUNKS_FILE = "chunks.jsonl"
+
+
+class ViewCache:
+    def __init__(self, folder: Path, *, collection: str) -> None:
+        self.folder = folder
+        # This collection's generations ("rag-1a2b3c4d", as rag/store.py names them) and their staging folders;
+        # not another collection's ("rag-test-..."), as several collections may share the folder.
+        self._generation_name = re.compile(rf"{re.escape(collection)}-[0-9a-f]{{8}}")
+        self._ours = re.compile(rf"\.?{re.escape(collection)}-[0-9a-f]{{8}}(?:-[0-9a-f]{{8}})?")
+
+    def load(self, generation: str) -> tuple[dict[str, StoredChunk], KeywordIndex] | None:
+        """The chunk table and BM25 index of `generation`, or None when there is no readable copy."""
+        place = self.folder / generation
+        if not self._generation_name.fullmatch(generation) or not place.is_dir():
+            return None
+        try:
+            with (place / CHUNKS_FILE).open(encoding="utf-8") as lines:
+                chunks = {}
+                for line in lines:
+                    row = json.loads(line)
+                    chunks[row["id"]] = StoredChunk(row["id"], row["text"], row["metadata"])
+            keyword = KeywordIndex.load(place, list(chunks))
+        except Exception as exc:  # any damage means "rebuild": the store holds the truth
+            log.warning("Ignoring the unreadable index cache %s (%s); rebuilding it.", place, exc)
+            return None
+        return chunks, keyword
+
+    def save(self, generation: str, chunks: dict[str, StoredChunk], keyword: KeywordIndex) -> None:
+        if not self._generation_name.fullmatch(generation) or (self.folder / generation).is_dir():
+            return  # not a name this cache keeps (it becomes a folder name), or another process wrote it first
+        staging = self.folder / f".{generation}-{uuid.uuid4().hex[:8]}"
+        try:
+            staging.mkdir(parents=True)
+            with (staging / CHUNKS_FILE).open("w", encoding="utf-8") as out:
+                for chunk in chunks.values():
+                    out.write(json.dumps({"id": chunk.id, "text": chunk.text, "metadata": chunk.metadata}) + "\n")
+            keyword.save(staging)
+            staging.rename(self.folder / generation)
+        except OSError as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            if (self.folder / generation).is_dir():
+                return  # another process renamed its copy into place first: the same generation, the same data
+            log.warning("Could not keep the index cache in %s (%s); the next start rebuilds it.", self.folder, exc)
+            return
+        self._remove_others(generation)
+
+    def _remove_others(self, generation: str) -> None:
+        for place in self.folder.iterdir():
+            if self._ours.fullmatch(place.name) and place.name != generation:
+                shutil.rmtree(place, ignore_errors=True)

@@ -1,0 +1,84 @@
+"""The local copy of a generation's chunk table and BM25 index: used when whole, rebuilt when not, never stale."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rag import Assistant
+from rag.settings import Settings
+from rag.store import ChunkStore
+from rag.view_cache import CHUNKS_FILE, VIEWS_DIR
+from tests.conftest import CORPUS_DIR
+
+QUESTION = "What does Goldman expect from the Russell 2000 over the next twelve months?"
+
+
+def open_assistant(data_dir: Path, **overrides: object) -> Assistant:
+    return Assistant(data_dir=data_dir, corpus_dir=CORPUS_DIR, show_progress=False, **overrides)
+
+
+def ranking(assistant: Assistant) -> list[tuple[str, int | None, int | None]]:
+    return [(h.chunk_id, h.dense_rank, h.bm25_rank) for h in assistant.retrieve(QUESTION, k=10)]
+
+
+def forbid_reading_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the chunks were read from the store, not from the cache")
+
+    monkeypatch.setattr(ChunkStore, "chunks", refuse)
+
+
+def test_a_second_start_reads_the_cache_not_the_store(index_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = open_assistant(index_copy)
+    expected = ranking(first)
+    generation = first.generation()
+    assert generation and (index_copy / VIEWS_DIR / generation / CHUNKS_FILE).is_file()
+
+    forbid_reading_chunks(monkeypatch)
+    again = open_assistant(index_copy)
+
+    assert ranking(again) == expected  # the same chunks, BM25 scores and ranks
+    assert len(again.indexed_chunks()) == len(first.indexed_chunks())
+
+
+def test_a_damaged_cache_is_rebuilt_from_the_store(index_copy: Path, caplog: pytest.LogCaptureFixture) -> None:
+    first = open_assistant(index_copy)
+    expected = ranking(first)
+    place = index_copy / VIEWS_DIR / str(first.generation())
+    (place / CHUNKS_FILE).write_text('{"id": "half a line')
+
+    with caplog.at_level(logging.WARNING, logger="rag.view_cache"):
+        again = open_assistant(index_copy)
+        assert ranking(again) == expected
+    assert "unreadable index cache" in caplog.text
+
+
+def test_an_ingest_replaces_the_old_generations_copy_only(index_copy: Path, corpus_copy: Path) -> None:
+    views = index_copy / VIEWS_DIR
+    # Another collection sharing the folder, its name starting with ours, keeps its copy.
+    other_collection = views / f"{Settings().collection}-test-0123abcd"
+    other_collection.mkdir(parents=True)
+    a = Assistant(data_dir=index_copy, corpus_dir=corpus_copy, show_progress=False)
+    a.retrieve(QUESTION, k=5)
+    old = a.generation()
+    (corpus_copy / "note.md").write_text("---\npublished: 2024-05-04\n---\nMicro caps fell sharply in early May.\n")
+
+    a.ingest([corpus_copy], sync=True)
+
+    assert a.generation() != old and any(h.article_id == "note" for h in a.retrieve("micro caps in May", k=5))
+    assert {p.name for p in views.iterdir()} == {str(a.generation()), other_collection.name}
+
+
+def test_a_cache_that_cannot_be_written_is_skipped(index_copy: Path, caplog: pytest.LogCaptureFixture) -> None:
+    expected = ranking(open_assistant(index_copy))
+    views = index_copy / VIEWS_DIR
+    shutil.rmtree(views)
+    views.write_text("not a folder")  # so the copy cannot be made
+
+    with caplog.at_level(logging.WARNING, logger="rag.view_cache"):
+        assert ranking(open_assistant(index_copy)) == expected
+    assert "Could not keep the index cache" in caplog.text
