@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from string import Template
 
 from rag.chat import ChatModel
+from rag.packing import Source
 from rag.prompts import Message, escape_source_text, format_sources
 from rag.records import Answer, Usage
 from rag.sentences import split_sentences
@@ -28,17 +29,6 @@ from rag.sentences import split_sentences
 JUDGE_TOKENS = 400  # a verdict line per sentence; answers are a few sentences
 _LEADING_MARKERS = re.compile(r"^\s*(?:\[\d+\]\s*)+")
 _VERDICT = re.compile(r"^\W*(\d+)\W+(supported|unsupported)\b", re.IGNORECASE | re.MULTILINE)
-
-
-@dataclass(frozen=True)
-class CitedSource:
-    """A cited chunk, as the judge's prompt shows it (rag.prompts.SourceLike)."""
-
-    n: int
-    title: str
-    publisher: str
-    published: str
-    text: str
 
 
 @dataclass(frozen=True)
@@ -66,9 +56,9 @@ class FaithfulnessJudge:
         return Judgement(count_supported(completion.text, len(sentences)), len(sentences), completion.usage)
 
     def messages(self, answer: Answer, sentences: list[str]) -> list[Message]:
-        texts = {h.chunk_id: h.text for h in answer.hits}
-        sources = [CitedSource(c.n, c.title, c.publisher, c.published, texts.get(c.chunk_id, c.quote))
-                   for c in answer.citations]  # fmt: skip
+        # Each citation names a retrieved chunk; the judge reads that whole chunk, numbered as cited.
+        hits = {h.chunk_id: h for h in answer.hits}
+        sources = [Source(c.n, (hits[c.chunk_id],), hits[c.chunk_id].text) for c in answer.citations]
         claims = "\n".join(f"{i}. {escape_source_text(s)}" for i, s in enumerate(sentences, start=1))
         question = escape_source_text(answer.question)
         prompt = self._template.safe_substitute(sources=format_sources(sources), question=question, claims=claims)

@@ -80,6 +80,7 @@ class ScoredSentence:
     terms: frozenset[str]
     in_time: bool  # whether it speaks of the time the question asks about (`_source_in_time`, `_names_other_months`)
     period: Period | None = None  # which of the question's periods its source reports on (`nearest_period`)
+    answers: bool = True  # whether it holds the kind of answer the question wants (`answer_types.holds`)
 
 
 class ExtractiveAnswerer:
@@ -115,8 +116,7 @@ class ExtractiveAnswerer:
             p.unknown_word_threshold if self.unknown_words(question) else 0.0,
         )
         # Every quoted sentence holds the kind of answer asked for, not only the first.
-        kind = answer_types.wanted(question)
-        answering = [s for s in eligible if answer_types.holds(kind, s.text, question)]
+        answering = [s for s in eligible if s.answers]
         best = answering[0] if answering else None
         if best is None or best.score < max(threshold, p.answer_type_ratio * eligible[0].score):
             return []
@@ -159,8 +159,9 @@ class ExtractiveAnswerer:
         question_vector, vectors = vectors[0], vectors[1:]
         meanings = vectors @ question_vector
         weights = self._term_weights(question)
-        # Time is judged here, once per question, not in `choose`, which calibration calls thousands of times.
-        years, named = set(YEAR.findall(question)), periods(question)
+        # Time and answer type are judged here, once per question, not in `choose`, which calibration calls
+        # thousands of times.
+        years, named, kind = set(YEAR.findall(question)), periods(question), answer_types.wanted(question)
         source_in_time = {hit.chunk_id: _source_in_time(hit, years, named) for _, hit in candidates}
         source_period = {hit.chunk_id: nearest_period(named, hit.text, hit.published) for _, hit in candidates}
         scored = []
@@ -169,11 +170,13 @@ class ExtractiveAnswerer:
             coverage = _coverage(weights, sentence_terms)
             score = self.params.meaning_weight * float(meaning) + (1 - self.params.meaning_weight) * coverage
             in_time = source_in_time[hit.chunk_id] and not _names_other_months(sentence, named)
+            answers = answer_types.holds(kind, sentence, question)
             scored.append(
                 ScoredSentence(
-                    sentence, hit, float(meaning), coverage, score, sentence_terms, in_time, source_period[hit.chunk_id]
+                    sentence, hit, float(meaning), coverage, score, sentence_terms, in_time,
+                    source_period[hit.chunk_id], answers,
                 )
-            )
+            )  # fmt: skip
         return sorted(scored, key=lambda s: -s.score)
 
     def unknown_names(self, question: str) -> list[str]:

@@ -69,7 +69,7 @@ class Hit:
     score: float
     dense_rank: int | None = None
     bm25_rank: int | None = None
-    time_rank: int | None = None  # among candidates about a period the question names (the best, if several)
+    time_rank: int | None = None  # among candidates about the named period this chunk reports on (the nearest)
     dense_similarity: float | None = None
 
 

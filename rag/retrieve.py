@@ -195,15 +195,14 @@ class HybridRetriever:
         if named:
             # A ranking per named period, of the candidates about it, lets "What set off the shift in
             # sentiment in July 2024?" prefer the July articles. One ranking for all periods together
-            # would let the period with more articles fill the top k.
+            # would let the period with more articles fill the top k. Each chunk ranks for one period
+            # at most (the nearest), so the rankings are disjoint and one rank per chunk holds them all.
             fused = _ranked(scores)
             nearest = {cid: _nearest(view.chunks[cid], named) for cid in fused}
-            about = [[cid for cid in fused if nearest[cid] == period] for period in named]
-            per_period = [{cid: rank for rank, cid in enumerate(ids, start=1)} for ids in about]
-            for ranks in per_period:
-                for cid, rank in ranks.items():
-                    time_rank[cid] = min(rank, time_rank.get(cid, rank))  # the hit shows its best
-            scores = self._rrf(dense_rank, sparse_rank, *per_period)
+            for period in named:
+                about = [cid for cid in fused if nearest[cid] == period]
+                time_rank.update({cid: rank for rank, cid in enumerate(about, start=1)})
+            scores = self._rrf(dense_rank, sparse_rank, time_rank)
         best = _one_copy_per_story(_ranked(scores), view.chunks)[:k]
         similarity = dict(dense)
         return [
