@@ -1,6 +1,6 @@
 """Words as both keyword retrieval and answer scoring see them: lowercased, stemmed, no stopwords.
 
-terms("The Russell 2000's P/E rose to 27.23 times") -> ["russel", "2000", "p", "e", "rose", "27.23", "time"]
+terms("The Russell 2000's P/E rose to 27.23 times") -> ["russel", "2000", "pe", "rose", "27.23", "time"]
 """
 
 from __future__ import annotations
@@ -10,7 +10,11 @@ from functools import lru_cache
 
 import Stemmer
 
+# Bump when terms() changes: BM25 indexes kept on disk (rag/view_cache.py) were built with the old terms.
+TERMS_VERSION = 2
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[a-z]+")
+# "P/E", "P/B": letters joined by a slash are one abbreviation, written "PE" as often ("the PE ratio").
+_SLASHED_LETTERS = re.compile(r"\b([a-z])/([a-z])\b")
 _WORD = re.compile(r"[A-Za-z][\w&-]*|\d[\d.,]*\d|\d")
 # The common English function words (NLTK's list, plus question words). bm25s's own list has only
 # 33 words; "what", "how" or "did" left in are rare in news prose, so their high idf pulled in noise.
@@ -30,7 +34,7 @@ _stemmer = Stemmer.Stemmer("english")
 
 
 def terms(text: str) -> list[str]:
-    words = [w for w in _TOKEN.findall(text.lower()) if w not in _STOPWORDS]
+    words = [w for w in _TOKEN.findall(_SLASHED_LETTERS.sub(r"\1\2", text.lower())) if w not in _STOPWORDS]
     return [_stem(w) for w in words]
 
 

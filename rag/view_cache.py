@@ -2,17 +2,19 @@
 
 Without it, a process opening the index reads every chunk back from Chroma and builds BM25
 again: at 95k chunks, 14 s and 16 s before the first answer. A generation never changes once
-written (an ingest swaps in a new one, with a new name), so a copy kept under its name can
-never be stale:
+written (an ingest swaps in a new one, with a new name), so a copy kept under its name
+cannot go stale, short of an upgrade that reads words differently (TERMS_VERSION):
 
     <RAG_DATA_DIR>/views/<generation>/chunks.jsonl   {"id": ..., "text": ..., "metadata": {...}} per chunk
     <RAG_DATA_DIR>/views/<generation>/df.json        each term's document frequency (KeywordIndex.idf)
     <RAG_DATA_DIR>/views/<generation>/bm25/          bm25s's own files
+    <RAG_DATA_DIR>/views/<generation>/terms_version  which terms() built df.json and bm25/
 
-It is derived data. A copy that cannot be read is ignored and built again from the store, one
-that cannot be written is skipped (with a warning in the log), and writing a generation's copy
-removes the copies of this collection's older generations. Copies are written to a temporary
-folder and renamed into place, so a reader never sees half of one.
+It is derived data. A copy that cannot be read, or was built with another version of terms(),
+is replaced by one built again from the store; one that cannot be written is skipped (with a
+warning in the log), and writing a generation's copy removes the copies of this collection's
+older generations. Copies are written to a temporary folder and renamed into place, so a
+reader never sees half of one.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import shutil
 import uuid
 from pathlib import Path
 
-from rag.keyword import KeywordIndex
+from rag.keyword import KeywordIndex, OutdatedIndex
 from rag.store import StoredChunk
 
 log = logging.getLogger(__name__)
@@ -53,10 +55,15 @@ class ViewCache:
                     row = json.loads(line)
                     chunks[row["id"]] = StoredChunk(row["id"], row["text"], row["metadata"])
             keyword = KeywordIndex.load(place, list(chunks))
+        except OutdatedIndex as exc:  # an upgrade changed how words are read: expected, not damage
+            log.info("Rebuilding the index cache %s (%s).", place, exc)
         except Exception as exc:  # any damage means "rebuild": the store holds the truth
             log.warning("Ignoring the unreadable index cache %s (%s); rebuilding it.", place, exc)
-            return None
-        return chunks, keyword
+        else:
+            return chunks, keyword
+        # Removed, so the rebuilt copy can take its place (save never overwrites a generation's copy).
+        shutil.rmtree(place, ignore_errors=True)
+        return None
 
     def save(self, generation: str, chunks: dict[str, StoredChunk], keyword: KeywordIndex) -> None:
         if not self._generation_name.fullmatch(generation) or (self.folder / generation).is_dir():

@@ -146,3 +146,13 @@ def test_each_period_is_answered_with_the_measure_asked_for(assistant: Assistant
 
 def test_impossible_days_are_refused_not_raised(assistant: Assistant) -> None:
     assert assistant.ask("What happened to small caps on February 30, 2024?").refused
+
+
+def test_a_short_question_is_answered_from_its_one_telling_word(assistant: Assistant) -> None:
+    answer = assistant.ask("Are small caps cheap?")
+    assert "cheap valuations" in answer.text and answer.citations[0].publisher == "Moomoo News Global"
+
+
+def test_a_slashed_abbreviation_finds_its_unslashed_spelling(assistant: Assistant) -> None:
+    answer = assistant.ask("What is the P/E of the Russell 2000?")
+    assert "27.23" in answer.text and not answer.refused

@@ -90,3 +90,13 @@ def test_a_source_ranks_only_for_the_named_period_it_is_nearest(assistant: Assis
         "How far off its 2021 peak was the Russell 2000 in late December 2023 and late January 2024?", k=5
     )
     assert {"2023-12-26", "2024-01-22"} <= {h.published for h in hits}
+
+
+def test_hybrid_keyword_ranks_only_substantial_matches(assistant: Assistant) -> None:
+    # "small" and "caps" are in nearly every chunk; only one chunk says "cheap". Ranked all the same,
+    # the near-zero matches took RRF ranks as good as the real one's and buried it below the top 8.
+    hits = assistant.retrieve("Are small caps cheap?", k=27)
+    assert "cheap valuations" in hits[0].text and hits[0].bm25_rank == 1
+    assert all(h.bm25_rank is None for h in hits if "cheap" not in h.text.lower())
+    # BM25 alone still ranks every chunk it matches: there, ranks are the only order there is.
+    assert len([h for h in assistant.retrieve("Are small caps cheap?", k=27, mode="bm25") if h.bm25_rank]) > 20

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from rag import Assistant
+from rag.keyword import VERSION_FILE
 from rag.settings import Settings
 from rag.store import ChunkStore
 from rag.view_cache import CHUNKS_FILE, VIEWS_DIR
@@ -45,7 +46,9 @@ def test_a_second_start_reads_the_cache_not_the_store(index_copy: Path, monkeypa
     assert len(again.indexed_chunks()) == len(first.indexed_chunks())
 
 
-def test_a_damaged_cache_is_rebuilt_from_the_store(index_copy: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_damaged_cache_is_rebuilt_from_the_store(
+    index_copy: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     first = open_assistant(index_copy)
     expected = ranking(first)
     place = index_copy / VIEWS_DIR / str(first.generation())
@@ -55,6 +58,29 @@ def test_a_damaged_cache_is_rebuilt_from_the_store(index_copy: Path, caplog: pyt
         again = open_assistant(index_copy)
         assert ranking(again) == expected
     assert "unreadable index cache" in caplog.text
+    assert_replaced(index_copy, expected, monkeypatch)
+
+
+def test_a_cache_built_with_other_terms_is_rebuilt(
+    index_copy: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Kept from before an upgrade that reads words differently ("P/E" as "pe"), its BM25 would miss them.
+    first = open_assistant(index_copy)
+    expected = ranking(first)
+    (index_copy / VIEWS_DIR / str(first.generation()) / VERSION_FILE).write_text("1")
+
+    with caplog.at_level(logging.INFO, logger="rag.view_cache"):
+        assert ranking(open_assistant(index_copy)) == expected
+    assert "terms version 1" in caplog.text and "unreadable" not in caplog.text
+    assert_replaced(index_copy, expected, monkeypatch)
+
+
+def assert_replaced(
+    data_dir: Path, expected: list[tuple[str, int | None, int | None]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rebuilt copy took the bad one's place: the next start reads it, not the store."""
+    forbid_reading_chunks(monkeypatch)
+    assert ranking(open_assistant(data_dir)) == expected
 
 
 def test_an_ingest_replaces_the_old_generations_copy_only(index_copy: Path, corpus_copy: Path) -> None:
