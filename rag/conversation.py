@@ -36,7 +36,7 @@ from rag.errors import InputError, UnavailableError
 from rag.extractive import QUESTION_TERMS
 from rag.prompts import Prompts
 from rag.records import Usage
-from rag.terms import terms
+from rag.terms import SLASHED_ABBREVIATION, terms
 
 History = Sequence[tuple[str, str]]
 
@@ -46,7 +46,7 @@ MIN_CONTENT_TERMS = 3
 CONNECTIVES = frozenset({"and", "but", "also", "then", "so", "or", "plus"})
 OPENERS = frozenset({"what about", "how about", "and what", "what of"})
 PRONOUNS = frozenset("it its they them their theirs that this those these he she him his her there same".split())
-_WORD = re.compile(r"[A-Za-z][\w&'-]*|\d[\d.,]*\d|\d")
+_WORD = re.compile(rf"{SLASHED_ABBREVIATION}|[A-Za-z][\w&'-]*|\d[\d.,]*\d|\d")  # "P/E" is one word
 
 
 @dataclass(frozen=True)

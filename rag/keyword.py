@@ -16,18 +16,31 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-from rag.terms import TERMS_VERSION, terms
+from rag.errors import IndexError_
+from rag.terms import terms
 
 # bm25s logs every index build at DEBUG through a logger it sets up itself.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 DF_FILE = "df.json"
 BM25_DIR = "bm25"
-VERSION_FILE = "terms_version"  # which terms() built the saved index
+VERSION_FILE = "version"
+# Bump when what a saved index holds changes: terms() (rag/terms.py), the text indexed (rag/retrieve.py)
+# or bm25s's parameters. Copies saved before have another version, and are rebuilt (rag/view_cache.py).
+# 1: the copies written before the version was recorded; 2: "P/E" read as "pe".
+INDEX_VERSION = 2
 
 
-class OutdatedIndex(Exception):
-    """A saved index built with another version of terms(): its words would not match the question's."""
+class OutdatedIndex(IndexError_):
+    """A saved index of another version: its words would not match the question's."""
+
+
+def saved_version(folder: Path) -> int:
+    """The INDEX_VERSION an index was saved with (1 for copies saved before versions were recorded)."""
+    try:
+        return int((folder / VERSION_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return 1
 
 
 class KeywordIndex:
@@ -46,7 +59,7 @@ class KeywordIndex:
 
     def save(self, folder: Path) -> None:
         """Write the index to `folder` (rag/view_cache.py); the chunk ids are the caller's to keep, in order."""
-        (folder / VERSION_FILE).write_text(str(TERMS_VERSION), encoding="utf-8")
+        (folder / VERSION_FILE).write_text(str(INDEX_VERSION), encoding="utf-8")
         (folder / DF_FILE).write_text(json.dumps(self._df), encoding="utf-8")
         if self.ids:
             self._bm25.save(str(folder / BM25_DIR), show_progress=False)
@@ -55,11 +68,10 @@ class KeywordIndex:
     def load(cls, folder: Path, ids: list[str]) -> KeywordIndex:
         """The index `save` wrote, for the chunk ids in the order it was built with.
 
-        Raises OutdatedIndex when it was built with another version of terms()."""
-        version_file = folder / VERSION_FILE
-        version = version_file.read_text(encoding="utf-8").strip() if version_file.is_file() else "1"
-        if version != str(TERMS_VERSION):
-            raise OutdatedIndex(f"built with terms version {version}, not {TERMS_VERSION}")
+        Raises OutdatedIndex when it was saved with another INDEX_VERSION."""
+        version = saved_version(folder)
+        if version != INDEX_VERSION:
+            raise OutdatedIndex(f"saved as version {version}, this is version {INDEX_VERSION}")
         index = cls.__new__(cls)
         df = Counter(json.loads((folder / DF_FILE).read_text(encoding="utf-8")))
         bm25 = bm25s.BM25.load(str(folder / BM25_DIR), show_progress=False) if ids else bm25s.BM25()

@@ -57,7 +57,10 @@ class Chunk:
 
 @dataclass(frozen=True)
 class Hit:
-    """A retrieved chunk with its fused score and its rank in each retriever (1-based; None = not found)."""
+    """A retrieved chunk with its fused score and its rank in each retriever (1-based; None = not found).
+
+    In hybrid mode `bm25_rank` ranks only the BM25 matches kept for fusion (rag/retrieve.py, KEYWORD_MIN_SHARE).
+    """
 
     chunk_id: str
     article_id: str

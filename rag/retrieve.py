@@ -43,8 +43,8 @@ CANDIDATES = 50  # each retriever's depth before fusion (at least k)
 # In hybrid fusion BM25 ranks only the chunks scoring at least this share of its best. RRF reads ranks,
 # not scores, so a chunk matching only the question's ubiquitous words ("small caps", idf 0.02) would
 # get a rank as good as a real match's: "Are small caps cheap?" lost its one real match (BM25 1.13
-# against 0.03 for the rest) to that noise. 0.2 moves no eval metric (2 of 72 answers change, with the
-# same key facts), nudges SQuAD up and leaves SciFact as it was; 0.3 loses an eval refusal and 0.5 two
+# against 0.03 for the rest) to that noise. 0.2 moves no headline eval metric (2 of 72 answers change,
+# with the same key facts), nudges SQuAD up and leaves SciFact as it was; 0.3 loses an eval refusal and 0.5 two
 # eval hits (README, tried list).
 KEYWORD_MIN_SHARE = 0.2
 

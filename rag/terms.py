@@ -10,12 +10,13 @@ from functools import lru_cache
 
 import Stemmer
 
-# Bump when terms() changes: BM25 indexes kept on disk (rag/view_cache.py) were built with the old terms.
-TERMS_VERSION = 2
+# A change to terms() must bump INDEX_VERSION in rag/keyword.py: BM25 indexes kept on disk used the old one.
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[a-z]+")
-# "P/E", "P/B": letters joined by a slash are one abbreviation, written "PE" as often ("the PE ratio").
-_SLASHED_LETTERS = re.compile(r"\b([a-z])/([a-z])\b")
-_WORD = re.compile(r"[A-Za-z][\w&-]*|\d[\d.,]*\d|\d")
+# "P/E", "P/Es", "P/B": letters joined by a slash are one abbreviation, written "PE" as often ("the PE
+# ratio"). So are "m/m" and "y/y", which become the terms "mm" and "yy".
+_SLASHED_LETTERS = re.compile(r"\b([a-z])/([a-z])s?\b")
+SLASHED_ABBREVIATION = r"[A-Za-z]/[A-Za-z]s?\b"  # the same, as names() and the follow-up rewriter see words
+_WORD = re.compile(rf"{SLASHED_ABBREVIATION}|[A-Za-z][\w&-]*|\d[\d.,]*\d|\d")
 # The common English function words (NLTK's list, plus question words). bm25s's own list has only
 # 33 words; "what", "how" or "did" left in are rare in news prose, so their high idf pulled in noise.
 _STOPWORDS = frozenset(
@@ -42,6 +43,7 @@ def names(text: str) -> list[str]:
     """Words that name something: capitalised after the first word, acronyms, and numbers.
 
     names("What did Tesla deliver in Q2 2024, per the ECB?") -> ["Tesla", "Q2", "2024", "ECB"]
+    names("Is the P/E high?") -> ["P/E"]
     """
     words = _WORD.findall(text)
     return [w for i, w in enumerate(words) if w[0].isdigit() or w.isupper() or (i > 0 and w[0].isupper())]

@@ -3,18 +3,18 @@
 Without it, a process opening the index reads every chunk back from Chroma and builds BM25
 again: at 95k chunks, 14 s and 16 s before the first answer. A generation never changes once
 written (an ingest swaps in a new one, with a new name), so a copy kept under its name
-cannot go stale, short of an upgrade that reads words differently (TERMS_VERSION):
+cannot go stale, short of an upgrade that changes what a BM25 index holds (INDEX_VERSION):
 
     <RAG_DATA_DIR>/views/<generation>/chunks.jsonl   {"id": ..., "text": ..., "metadata": {...}} per chunk
     <RAG_DATA_DIR>/views/<generation>/df.json        each term's document frequency (KeywordIndex.idf)
     <RAG_DATA_DIR>/views/<generation>/bm25/          bm25s's own files
-    <RAG_DATA_DIR>/views/<generation>/terms_version  which terms() built df.json and bm25/
+    <RAG_DATA_DIR>/views/<generation>/version        the INDEX_VERSION of df.json and bm25/
 
-It is derived data. A copy that cannot be read, or was built with another version of terms(),
-is replaced by one built again from the store; one that cannot be written is skipped (with a
-warning in the log), and writing a generation's copy removes the copies of this collection's
-older generations. Copies are written to a temporary folder and renamed into place, so a
-reader never sees half of one.
+It is derived data. A copy that cannot be read, or was saved by an older version, is replaced
+by one built again from the store (one saved by a newer version is left alone); one that
+cannot be written is skipped (with a warning in the log), and writing a generation's copy
+removes the copies of this collection's older generations. Copies are written to a temporary
+folder and renamed into place, so a reader never sees half of one.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import shutil
 import uuid
 from pathlib import Path
 
-from rag.keyword import KeywordIndex, OutdatedIndex
+from rag.keyword import INDEX_VERSION, KeywordIndex, OutdatedIndex, saved_version
 from rag.store import StoredChunk
 
 log = logging.getLogger(__name__)
@@ -49,13 +49,21 @@ class ViewCache:
         if not self._generation_name.fullmatch(generation) or not place.is_dir():
             return None
         try:
+            version = saved_version(place)  # first: an old copy need not be read at all
+            if version > INDEX_VERSION:
+                # Saved by a newer release sharing this folder (say, after a rollback): left for it, and this
+                # process builds its own in memory rather than the two deleting each other's copy.
+                log.info("Not using the index cache %s: saved by a newer version (%d).", place, version)
+                return None
+            if version < INDEX_VERSION:
+                raise OutdatedIndex(f"saved as version {version}, this is version {INDEX_VERSION}")
             with (place / CHUNKS_FILE).open(encoding="utf-8") as lines:
                 chunks = {}
                 for line in lines:
                     row = json.loads(line)
                     chunks[row["id"]] = StoredChunk(row["id"], row["text"], row["metadata"])
             keyword = KeywordIndex.load(place, list(chunks))
-        except OutdatedIndex as exc:  # an upgrade changed how words are read: expected, not damage
+        except OutdatedIndex as exc:  # an upgrade changed what the index holds: expected, not damage
             log.info("Rebuilding the index cache %s (%s).", place, exc)
         except Exception as exc:  # any damage means "rebuild": the store holds the truth
             log.warning("Ignoring the unreadable index cache %s (%s); rebuilding it.", place, exc)

@@ -93,3 +93,9 @@ def test_a_malformed_history_is_an_input_error_that_shows_the_format(history: ob
 
 def test_an_unfinished_turn_counts_as_an_empty_answer() -> None:
     assert check_history([("q", None), ["q2", "a2"]]) == [("q", ""), ("q2", "a2")]
+
+
+def test_keyword_rewrite_carries_a_slashed_abbreviation_whole() -> None:
+    history = [("What is the P/E of the iShares Russell 2000 ETF?", "27.23 times [1].")]
+    rewritten = KeywordRewriter().rewrite("What about the growth ETF?", history).question
+    assert rewritten.startswith("P/E iShares Russell 2000")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from rag import Assistant
-from rag.keyword import VERSION_FILE
+from rag.keyword import INDEX_VERSION, VERSION_FILE
 from rag.settings import Settings
 from rag.store import ChunkStore
 from rag.view_cache import CHUNKS_FILE, VIEWS_DIR
@@ -61,18 +61,33 @@ def test_a_damaged_cache_is_rebuilt_from_the_store(
     assert_replaced(index_copy, expected, monkeypatch)
 
 
-def test_a_cache_built_with_other_terms_is_rebuilt(
+def test_a_cache_saved_before_an_upgrade_is_replaced(
     index_copy: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    # Kept from before an upgrade that reads words differently ("P/E" as "pe"), its BM25 would miss them.
+    # Copies saved before versions were recorded have no version file; their BM25 read "P/E" as "p", "e".
     first = open_assistant(index_copy)
     expected = ranking(first)
-    (index_copy / VIEWS_DIR / str(first.generation()) / VERSION_FILE).write_text("1")
+    place = index_copy / VIEWS_DIR / str(first.generation())
+    (place / VERSION_FILE).unlink()
+    (place / "from-the-old-release").touch()
 
     with caplog.at_level(logging.INFO, logger="rag.view_cache"):
         assert ranking(open_assistant(index_copy)) == expected
-    assert "terms version 1" in caplog.text and "unreadable" not in caplog.text
+    assert "saved as version 1" in caplog.text and "unreadable" not in caplog.text
+    assert (place / VERSION_FILE).read_text() == str(INDEX_VERSION)
+    assert not (place / "from-the-old-release").exists()
     assert_replaced(index_copy, expected, monkeypatch)
+
+
+def test_a_cache_saved_by_a_newer_version_is_left_alone(index_copy: Path) -> None:
+    # After a rollback, two releases may share the folder: neither deletes the other's copy.
+    first = open_assistant(index_copy)
+    expected = ranking(first)
+    version_file = index_copy / VIEWS_DIR / str(first.generation()) / VERSION_FILE
+    version_file.write_text(str(INDEX_VERSION + 1))
+
+    assert ranking(open_assistant(index_copy)) == expected
+    assert version_file.read_text() == str(INDEX_VERSION + 1)
 
 
 def assert_replaced(

@@ -109,7 +109,8 @@ def _scores(hit: Hit) -> str:
     bm25 = f"#{hit.bm25_rank}" if hit.bm25_rank else "–"
     period = f" · period #{hit.time_rank}" if hit.time_rank else ""
     return (
-        f'<span class="scores" title="Reciprocal-rank fusion score, and the rank in each retriever">'
+        '<span class="scores" title="Reciprocal-rank fusion score, and the rank in each retriever'
+        ' (BM25: among its strong matches)">'
         f"score {hit.score:.4f} · dense {dense} · BM25 {bm25}{period}</span>"
     )
 
