@@ -6,7 +6,9 @@
     │   └── DocumentError    one file: empty, binary, not UTF-8, bad metadata
     ├── IndexError_          the index on disk is unreadable, corrupt or built otherwise
     │   ├── EmbeddingMismatch  the index was built with another embedding model
-    │   └── StoreUnavailable   the Chroma server (RAG_CHROMA_URL) refused or did not answer
+    │   ├── StoreUnavailable   the Chroma server (RAG_CHROMA_URL) refused or did not answer
+    │   ├── GenerationReplaced another process's ingest dropped the generation being read (retried, store.py)
+    │   └── OutdatedIndex      a saved BM25 index of another version (rebuilt, keyword.py)
     └── BackendError         the language model endpoint failed
         ├── AuthError        the key was refused
         └── UnavailableError timeout, server down, too many retries
