@@ -33,6 +33,12 @@ def forbid_reading_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ChunkStore, "chunks", refuse)
 
 
+def saved_copy(data_dir: Path) -> tuple[list[tuple[str, int | None, int | None]], Path]:
+    """The ranking of a first start, which builds the index and saves its copy, and where that copy is."""
+    first = open_assistant(data_dir)
+    return ranking(first), data_dir / VIEWS_DIR / str(first.generation())
+
+
 def test_a_second_start_reads_the_cache_not_the_store(index_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     first = open_assistant(index_copy)
     expected = ranking(first)
@@ -49,9 +55,7 @@ def test_a_second_start_reads_the_cache_not_the_store(index_copy: Path, monkeypa
 def test_a_damaged_cache_is_rebuilt_from_the_store(
     index_copy: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    first = open_assistant(index_copy)
-    expected = ranking(first)
-    place = index_copy / VIEWS_DIR / str(first.generation())
+    expected, place = saved_copy(index_copy)
     (place / CHUNKS_FILE).write_text('{"id": "half a line')
 
     with caplog.at_level(logging.WARNING, logger="rag.view_cache"):
@@ -65,9 +69,7 @@ def test_a_cache_saved_before_an_upgrade_is_replaced(
     index_copy: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     # Copies saved before versions were recorded have no version file; their BM25 read "P/E" as "p", "e".
-    first = open_assistant(index_copy)
-    expected = ranking(first)
-    place = index_copy / VIEWS_DIR / str(first.generation())
+    expected, place = saved_copy(index_copy)
     (place / VERSION_FILE).unlink()
     (place / "from-the-old-release").touch()
 
@@ -81,9 +83,8 @@ def test_a_cache_saved_before_an_upgrade_is_replaced(
 
 def test_a_cache_saved_by_a_newer_version_is_left_alone(index_copy: Path) -> None:
     # After a rollback, two releases may share the folder: neither deletes the other's copy.
-    first = open_assistant(index_copy)
-    expected = ranking(first)
-    version_file = index_copy / VIEWS_DIR / str(first.generation()) / VERSION_FILE
+    expected, place = saved_copy(index_copy)
+    version_file = place / VERSION_FILE
     version_file.write_text(str(INDEX_VERSION + 1))
 
     assert ranking(open_assistant(index_copy)) == expected
