@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from rag import duplicates
+from rag import duplicates, sentence_vectors
 from rag.articles import load_article
 from rag.chunking import chunk_article
 from rag.documents import find_documents
@@ -37,9 +37,10 @@ from rag.duplicates import Duplicate
 from rag.embeddings import Embedder
 from rag.errors import DocumentError, RagError
 from rag.records import Article, Chunk, content_hash
+from rag.sentence_vectors import indexed_sentences
 from rag.store import ChunkStore, StoredChunk
 
-PIPELINE_VERSION = "2"  # bump when reading, cleaning, chunking or chunk metadata change: every article is re-chunked
+PIPELINE_VERSION = "3"  # bump when reading, cleaning, chunking or chunk metadata change: every article is re-chunked
 EMBED_BATCH = 64
 UNDATED = "9999-12-31"  # sorts an article without a date after every dated one
 
@@ -173,14 +174,16 @@ def ingest_articles(
         new_chunks.extend((article, c) for c in unique.values())
 
     if report.changed or refile or (rebuild and articles):
+        vectors, sentences = _embed([c for _, c in new_chunks], embedder, progress)
         stored = [
-            StoredChunk(c.id, c.text, chunk_metadata(a, c, chunking.version(a), label.get(a.id, ""), signatures[a.id]))
-            for a, c in new_chunks
-        ]
+            StoredChunk(c.id, c.text, chunk_metadata(a, c, chunking.version(a), label.get(a.id, ""), signatures[a.id],
+                                                     sentences=rows))
+            for (a, c), rows in zip(new_chunks, sentences)
+        ]  # fmt: skip
         store.swap_in(
             keep_ids=keep_ids,
             new_chunks=stored,
-            new_vectors=_embed([c for _, c in new_chunks], embedder, progress),
+            new_vectors=vectors,
             model_id=embedder.model_id,
             relabel={article_id: {"duplicate_of": canonical} for article_id, canonical in refile.items()},
         )
@@ -193,7 +196,13 @@ def ingest_articles(
 
 
 def chunk_metadata(
-    article: Article, chunk: Chunk, version: str, duplicate_of: str = "", signature: np.ndarray | None = None
+    article: Article,
+    chunk: Chunk,
+    version: str,
+    duplicate_of: str = "",
+    signature: np.ndarray | None = None,
+    *,
+    sentences: np.ndarray | None = None,
 ) -> dict[str, Any]:
     # Chroma metadata values cannot be None: unknown text is "" and an unknown date is 0.
     metadata = {
@@ -214,6 +223,8 @@ def chunk_metadata(
     if signature is not None and chunk.position == 0:
         # Once per article is enough to find duplicates at the next ingest; on every chunk it would be 684 bytes each.
         metadata["minhash"] = duplicates.encode(signature)
+    if sentences is not None:
+        metadata[sentence_vectors.METADATA_KEY] = sentence_vectors.encode(sentences)
     return metadata
 
 
@@ -280,16 +291,22 @@ def _under(path: str, folders: list[Path]) -> bool:
     return any(Path(path).is_relative_to(folder.resolve()) for folder in folders)
 
 
-def _embed(chunks: list[Chunk], embedder: Embedder, progress: bool) -> np.ndarray:
+def _embed(chunks: list[Chunk], embedder: Embedder, progress: bool) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Each chunk's vector, and its sentences' vectors (rag/sentence_vectors.py), embedded in the same calls."""
     if not chunks:
-        return np.zeros((0, 0), dtype=np.float32)
-    rows = []
+        return np.zeros((0, 0), dtype=np.float32), []
+    rows: list[np.ndarray] = []
+    sentence_rows: list[np.ndarray] = []
     with tqdm(total=len(chunks), desc="Embedding chunks", unit="chunk", disable=not progress, leave=False) as bar:
         for i in range(0, len(chunks), EMBED_BATCH):
             batch = chunks[i : i + EMBED_BATCH]
-            rows.append(embedder.embed([c.indexed_text for c in batch]))
+            sentences = [indexed_sentences(c) for c in batch]
+            texts = [c.indexed_text for c in batch] + [s for group in sentences for s in group]
+            vectors = embedder.embed(texts)
+            if len(vectors) != len(texts):
+                raise RagError(f"The embedder returned {len(vectors)} vectors for {len(texts)} texts.")
+            rows.append(vectors[: len(batch)])
+            ends = np.cumsum([len(batch)] + [len(group) for group in sentences])
+            sentence_rows.extend(vectors[start:end] for start, end in zip(ends[:-1], ends[1:]))
             bar.update(len(batch))
-    vectors = np.vstack(rows)
-    if len(vectors) != len(chunks):
-        raise RagError(f"The embedder returned {len(vectors)} vectors for {len(chunks)} chunks.")
-    return vectors
+    return np.vstack(rows), sentence_rows

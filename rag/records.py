@@ -73,7 +73,7 @@ class Hit:
     dense_rank: int | None = None
     bm25_rank: int | None = None
     time_rank: int | None = None  # among candidates about the named period this chunk reports on (the nearest)
-    dense_similarity: float | None = None
+    dense_similarity: float | None = None  # the dense score: the chunk's cosine blended with its best sentence's
 
 
 @dataclass(frozen=True)

@@ -24,11 +24,11 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from chromadb.errors import ChromaError, NotFoundError
@@ -44,6 +44,7 @@ from rag.chroma_client import (
 from rag.errors import EmbeddingMismatch, IndexError_
 
 WRITE_BATCH = 1000
+T = TypeVar("T")
 READ_BATCH = 2000
 
 
@@ -166,12 +167,15 @@ class ChunkStore:
         try:
             if keep_ids:
                 relabel = relabel or {}
-                kept = [
+                kept = (
                     (_relabelled(c, relabel.get(c.metadata.get("article_id", ""))), v)
                     for c, v in self.chunks(with_embeddings=True)
                     if c.id in keep_ids
-                ]
-                self._write(collection, [c for c, _ in kept], np.array([v for _, v in kept], dtype=np.float32))
+                )
+                # Copied a batch at a time: with their sentence vectors, a large index's chunks are too
+                # big to hold all at once (about 7 KB of metadata each).
+                for part in _batches(kept, WRITE_BATCH):
+                    self._write(collection, [c for c, _ in part], np.array([v for _, v in part], dtype=np.float32))
             self._write(collection, new_chunks, new_vectors)
             self._guard(lambda: self._state.modify(metadata={"live": fresh, "embedding_model": model_id}))
         except BaseException:
@@ -245,6 +249,17 @@ class ChunkStore:
         return IndexError_(
             f"The index at {self._location} failed: {reason}. If it is damaged, move it aside and run `rag ingest`."
         )
+
+
+def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _relabelled(chunk: StoredChunk, updates: Mapping[str, Any] | None) -> StoredChunk:

@@ -87,9 +87,11 @@ def test_a_source_ranks_only_for_the_named_period_it_is_nearest(assistant: Assis
     # The 2024-01-22 article is about both periods (just after one, during the other). Ranked for both,
     # it filled the top seven; ranked for late January only, December's news has room.
     hits = assistant.retrieve(
-        "How far off its 2021 peak was the Russell 2000 in late December 2023 and late January 2024?", k=5
+        "How far off its 2021 peak was the Russell 2000 in late December 2023 and late January 2024?", k=7
     )
-    assert {"2023-12-26", "2024-01-22"} <= {h.published for h in hits}
+    dates = [h.published for h in hits]
+    assert "2023-12-26" in dates[:5]
+    assert 1 <= dates.count("2024-01-22") <= 2
 
 
 def test_hybrid_keyword_ranks_only_substantial_matches(assistant: Assistant) -> None:
