@@ -81,6 +81,11 @@ class LocalMiniLM:
         return _normalise(pooled)
 
 
+# OpenAI takes at most 2,048 inputs a request and compatible local servers often fewer, while ingest hands
+# over a batch's chunks with all their sentences (several hundred texts) in one call.
+MAX_INPUTS_PER_REQUEST = 256
+
+
 class OpenAIEmbedder:
     """OpenAI (or compatible) embeddings; the collection records the model, so switching means re-ingesting."""
 
@@ -94,6 +99,11 @@ class OpenAIEmbedder:
         self._client = OpenAI(api_key=api_key or "not-needed", base_url=base_url or None, timeout=timeout)
 
     def embed(self, texts: list[str]) -> np.ndarray:
+        parts = [self._embed_part(texts[i : i + MAX_INPUTS_PER_REQUEST])
+                 for i in range(0, len(texts), MAX_INPUTS_PER_REQUEST)]  # fmt: skip
+        return np.vstack(parts) if parts else np.zeros((0, 0), dtype=np.float32)
+
+    def _embed_part(self, texts: list[str]) -> np.ndarray:
         import openai
 
         try:

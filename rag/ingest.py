@@ -175,11 +175,10 @@ def ingest_articles(
 
     if report.changed or refile or (rebuild and articles):
         vectors, sentences = _embed([c for _, c in new_chunks], embedder, progress)
-        stored = [
-            StoredChunk(c.id, c.text, chunk_metadata(a, c, chunking.version(a), label.get(a.id, ""), signatures[a.id],
-                                                     sentences=rows))
-            for (a, c), rows in zip(new_chunks, sentences)
-        ]  # fmt: skip
+        stored = []
+        for (a, c), encoded in zip(new_chunks, sentences):
+            metadata = chunk_metadata(a, c, chunking.version(a), label.get(a.id, ""), signatures[a.id])
+            stored.append(StoredChunk(c.id, c.text, {**metadata, sentence_vectors.METADATA_KEY: encoded}))
         store.swap_in(
             keep_ids=keep_ids,
             new_chunks=stored,
@@ -201,8 +200,6 @@ def chunk_metadata(
     version: str,
     duplicate_of: str = "",
     signature: np.ndarray | None = None,
-    *,
-    sentences: np.ndarray | None = None,
 ) -> dict[str, Any]:
     # Chroma metadata values cannot be None: unknown text is "" and an unknown date is 0.
     metadata = {
@@ -223,8 +220,6 @@ def chunk_metadata(
     if signature is not None and chunk.position == 0:
         # Once per article is enough to find duplicates at the next ingest; on every chunk it would be 684 bytes each.
         metadata["minhash"] = duplicates.encode(signature)
-    if sentences is not None:
-        metadata[sentence_vectors.METADATA_KEY] = sentence_vectors.encode(sentences)
     return metadata
 
 
@@ -291,12 +286,13 @@ def _under(path: str, folders: list[Path]) -> bool:
     return any(Path(path).is_relative_to(folder.resolve()) for folder in folders)
 
 
-def _embed(chunks: list[Chunk], embedder: Embedder, progress: bool) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Each chunk's vector, and its sentences' vectors (rag/sentence_vectors.py), embedded in the same calls."""
+def _embed(chunks: list[Chunk], embedder: Embedder, progress: bool) -> tuple[np.ndarray, list[str]]:
+    """Each chunk's vector, and its sentences' vectors as metadata text (rag/sentence_vectors.py), embedded
+    in the same calls. The sentences' are encoded batch by batch: as float32 they would be 7 times the size."""
     if not chunks:
         return np.zeros((0, 0), dtype=np.float32), []
     rows: list[np.ndarray] = []
-    sentence_rows: list[np.ndarray] = []
+    encoded: list[str] = []
     with tqdm(total=len(chunks), desc="Embedding chunks", unit="chunk", disable=not progress, leave=False) as bar:
         for i in range(0, len(chunks), EMBED_BATCH):
             batch = chunks[i : i + EMBED_BATCH]
@@ -307,6 +303,6 @@ def _embed(chunks: list[Chunk], embedder: Embedder, progress: bool) -> tuple[np.
                 raise RagError(f"The embedder returned {len(vectors)} vectors for {len(texts)} texts.")
             rows.append(vectors[: len(batch)])
             ends = np.cumsum([len(batch)] + [len(group) for group in sentences])
-            sentence_rows.extend(vectors[start:end] for start, end in zip(ends[:-1], ends[1:]))
+            encoded.extend(sentence_vectors.encode(vectors[start:end]) for start, end in zip(ends[:-1], ends[1:]))
             bar.update(len(batch))
-    return np.vstack(rows), sentence_rows
+    return np.vstack(rows), encoded

@@ -44,8 +44,9 @@ from rag.chroma_client import (
 from rag.errors import EmbeddingMismatch, IndexError_
 
 WRITE_BATCH = 1000
-T = TypeVar("T")
 READ_BATCH = 2000
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)

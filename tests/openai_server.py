@@ -19,6 +19,8 @@ delta and `data: [DONE]` at the end, with a final usage chunk when the request s
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 import threading
@@ -27,6 +29,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+import numpy as np
 
 ERROR_TYPES = {401: "invalid_request_error", 429: "rate_limit_exceeded", 500: "server_error", 503: "server_error"}
 
@@ -63,6 +67,7 @@ class Request:
 @dataclass
 class OpenAIServer:
     model: str = "gpt-4o-mini"
+    max_embedding_inputs: int = 2048  # OpenAI's limit; a request with more gets a 400, as from OpenAI
     required_key: str | None = None  # when set, any other bearer token gets 401 (and the key is echoed, as OpenAI does)
     requests: list[Request] = field(default_factory=list)
 
@@ -125,6 +130,10 @@ def _handler(server: OpenAIServer) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("content-length", 0))
             body = json.loads(self.rfile.read(length) or b"{}")
             request = Request(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+            if self.path.endswith("/embeddings"):
+                server.requests.append(request)
+                self._embeddings(body)
+                return
             if not self.path.endswith("/chat/completions"):
                 self._json(404, {"error": {"message": f"no route {self.path}", "type": "invalid_request_error"}})
                 return
@@ -141,6 +150,18 @@ def _handler(server: OpenAIServer) -> type[BaseHTTPRequestHandler]:
                     self._json(200, _completion(server.model, reply, body))
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up (timeout): nothing to tell it
+
+        def _embeddings(self, body: dict[str, Any]) -> None:
+            texts = body.get("input") or []
+            if len(texts) > server.max_embedding_inputs:
+                message = f"{len(texts)} inputs; at most {server.max_embedding_inputs} are allowed per request"
+                self._json(400, {"error": {"message": message, "type": "invalid_request_error", "code": None}})
+                return
+            as_base64 = body.get("encoding_format") == "base64"  # what the SDK asks for by default
+            data = [{"object": "embedding", "index": i, "embedding": _vector(text, as_base64)}
+                    for i, text in enumerate(texts)]  # fmt: skip
+            self._json(200, {"object": "list", "data": data, "model": body.get("model", ""),
+                             "usage": {"prompt_tokens": 0, "total_tokens": 0}})  # fmt: skip
 
         def _error(self, reply: Reply) -> None:
             message = reply.message or f"scripted failure {reply.status}"
@@ -183,6 +204,13 @@ def _handler(server: OpenAIServer) -> type[BaseHTTPRequestHandler]:
             self.wfile.flush()
 
     return Handler
+
+
+def _vector(text: str, as_base64: bool) -> str | list[float]:
+    """A deterministic 8-dimensional embedding of `text`, in the encoding the client asked for."""
+    digest = hashlib.sha256(text.encode()).digest()
+    vector = np.frombuffer(digest, dtype=np.uint8)[:8].astype("<f4") + 1.0
+    return base64.b64encode(vector.tobytes()).decode("ascii") if as_base64 else vector.tolist()
 
 
 def deltas(text: str) -> list[str]:

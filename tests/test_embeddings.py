@@ -7,8 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.embeddings import LocalMiniLM
+from rag.embeddings import MAX_INPUTS_PER_REQUEST, LocalMiniLM, OpenAIEmbedder
 from rag.errors import ConfigError
+from tests.openai_server import OpenAIServer
 
 
 @pytest.fixture(scope="module")
@@ -41,3 +42,18 @@ def test_a_model_file_with_the_wrong_hash_is_refused(tmp_path: Path) -> None:
     fake.write_bytes(b"not the model")
     with pytest.raises(ConfigError, match="sha256"):
         LocalMiniLM(model_path=fake)
+
+
+def test_openai_embeddings_are_requested_in_parts_the_server_accepts(openai_server: OpenAIServer) -> None:
+    # Ingest embeds a batch's chunks with all their sentences in one call: often more texts than a server
+    # takes in one request (OpenAI: 2,048). The loopback server refuses more than it is told to take.
+    openai_server.max_embedding_inputs = MAX_INPUTS_PER_REQUEST
+    embedder = OpenAIEmbedder(model="text-embedding-3-small", api_key="sk-test", base_url=openai_server.url)
+    texts = [f"sentence {i}" for i in range(2 * MAX_INPUTS_PER_REQUEST + 3)]
+    vectors = embedder.embed(texts)
+    sizes = [len(r.body["input"]) for r in openai_server.requests]
+    assert sizes == [MAX_INPUTS_PER_REQUEST, MAX_INPUTS_PER_REQUEST, 3]
+    assert vectors.shape == (len(texts), 8)
+    one_by_one = np.vstack([embedder.embed([t]) for t in (texts[0], texts[-1])])
+    assert np.allclose(vectors[[0, -1]], one_by_one)  # in the caller's order
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0)

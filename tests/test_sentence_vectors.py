@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import rag.retrieve
+import rag.store
 from rag import Assistant
 from rag.records import Chunk
 from rag.retrieve import SENTENCE_WEIGHT, _dense_ranking
@@ -108,8 +109,9 @@ def test_a_chunk_without_sentence_vectors_keeps_its_own_similarity() -> None:
 
 
 def test_an_incremental_ingest_keeps_the_sentence_vectors_of_unchanged_chunks(
-    tmp_path: Path, corpus_copy: Path
+    tmp_path: Path, corpus_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(rag.store, "WRITE_BATCH", 2)  # kept chunks are copied in several batches
     embedder = HashingEmbedder()
     a = Assistant(data_dir=tmp_path / "idx", corpus_dir=corpus_copy, embedder=embedder, show_progress=False)
     before = {c.id: c.metadata[METADATA_KEY] for c, _ in a._store.chunks()}

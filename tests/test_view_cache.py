@@ -22,8 +22,10 @@ def open_assistant(data_dir: Path, **overrides: object) -> Assistant:
     return Assistant(data_dir=data_dir, corpus_dir=CORPUS_DIR, show_progress=False, **overrides)
 
 
-def ranking(assistant: Assistant) -> list[tuple[str, int | None, int | None]]:
-    return [(h.chunk_id, h.dense_rank, h.bm25_rank) for h in assistant.retrieve(QUESTION, k=10)]
+def ranking(assistant: Assistant) -> list[tuple[str, int | None, int | None, float]]:
+    # The dense score includes the best sentence's similarity: the copy must carry the sentence vectors too.
+    return [(h.chunk_id, h.dense_rank, h.bm25_rank, round(h.dense_similarity or 0.0, 6))
+            for h in assistant.retrieve(QUESTION, k=10)]  # fmt: skip
 
 
 def forbid_reading_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -33,7 +35,7 @@ def forbid_reading_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ChunkStore, "chunks", refuse)
 
 
-def saved_copy(data_dir: Path) -> tuple[list[tuple[str, int | None, int | None]], Path]:
+def saved_copy(data_dir: Path) -> tuple[list[tuple[str, int | None, int | None, float]], Path]:
     """The ranking of a first start, which builds the index and saves its copy, and where that copy is."""
     first = open_assistant(data_dir)
     return ranking(first), data_dir / VIEWS_DIR / str(first.generation())
