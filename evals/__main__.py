@@ -23,9 +23,7 @@ from evals.judge import FaithfulnessJudge
 from evals.report import BASELINE_DIR, RESULTS_DIR, write_report
 from evals.run import run_eval
 from rag.assistant import Assistant
-from rag.chat import ChatModel
 from rag.errors import ConfigError, RagError
-from rag.prompts import load_template
 from rag.retrieve import MODES
 from rag.settings import Settings
 
@@ -96,7 +94,7 @@ def _judge() -> FaithfulnessJudge:
             "--judge needs a model: set OPENAI_API_KEY for OpenAI, or OPENAI_BASE_URL for a local "
             "OpenAI-compatible server (and RAG_LLM_MODEL for its model)."
         )
-    return FaithfulnessJudge(ChatModel(settings), load_template(settings.prompts_dir, "judge"))
+    return FaithfulnessJudge.from_settings(settings)
 
 
 def gate(run: dict) -> int:

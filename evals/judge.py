@@ -22,9 +22,10 @@ from string import Template
 
 from rag.chat import ChatModel
 from rag.packing import Source
-from rag.prompts import Message, escape_source_text, format_sources
+from rag.prompts import Message, escape_source_text, format_sources, load_template
 from rag.records import Answer, Usage
 from rag.sentences import split_sentences
+from rag.settings import Settings
 
 JUDGE_TOKENS = 400  # a verdict line per sentence; answers are a few sentences
 _LEADING_MARKERS = re.compile(r"^\s*(?:\[\d+\]\s*)+")
@@ -47,6 +48,11 @@ class FaithfulnessJudge:
         self.model = model
         self._template = template
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> FaithfulnessJudge:
+        """The configured model, reading the project's judge prompt (prompts/judge.txt)."""
+        return cls(ChatModel(settings), load_template(settings.prompts_dir, "judge"))
+
     def judge(self, answer: Answer) -> Judgement | None:
         """The verdicts on `answer`, or None when there is nothing to judge (a refusal, no citations)."""
         sentences = claims(answer.text)
@@ -59,9 +65,9 @@ class FaithfulnessJudge:
         # Each citation names a retrieved chunk; the judge reads that whole chunk, numbered as cited.
         hits = {h.chunk_id: h for h in answer.hits}
         sources = [Source(c.n, (hits[c.chunk_id],), hits[c.chunk_id].text) for c in answer.citations]
-        claims = "\n".join(f"{i}. {escape_source_text(s)}" for i, s in enumerate(sentences, start=1))
+        numbered = "\n".join(f"{i}. {escape_source_text(s)}" for i, s in enumerate(sentences, start=1))
         question = escape_source_text(answer.question)
-        prompt = self._template.safe_substitute(sources=format_sources(sources), question=question, claims=claims)
+        prompt = self._template.safe_substitute(sources=format_sources(sources), question=question, claims=numbered)
         return [{"role": "user", "content": prompt}]
 
 

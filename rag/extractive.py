@@ -162,8 +162,9 @@ class ExtractiveAnswerer:
         # Time and answer type are judged here, once per question, not in `choose`, which calibration calls
         # thousands of times.
         years, named, kind = set(YEAR.findall(question)), periods(question), answer_types.wanted(question)
-        source_in_time = {hit.chunk_id: _source_in_time(hit, years, named) for _, hit in candidates}
-        source_period = {hit.chunk_id: nearest_period(named, hit.text, hit.published) for _, hit in candidates}
+        sources = {hit.chunk_id: hit for _, hit in candidates}.values()  # judged once each, not per sentence
+        source_in_time = {hit.chunk_id: _source_in_time(hit, years, named) for hit in sources}
+        source_period = {hit.chunk_id: nearest_period(named, hit.text, hit.published) for hit in sources}
         scored = []
         for (sentence, hit), meaning in zip(candidates, meanings):
             sentence_terms = frozenset(terms(sentence))

@@ -89,16 +89,7 @@ class Period:
 
     def covers(self, published: str) -> bool:
         """Whether an article published on this ISO date reports on the period (during it or just after)."""
-        try:
-            date = dt.date.fromisoformat(published)
-        except ValueError:
-            return False
-        years = [self.year] if self.year else [date.year, date.year - 1]
-        for year in years:
-            start, end = self.range_in(year)
-            if start <= date <= end + REPORTING_LAG:
-                return True
-        return False
+        return self.lag(published) <= REPORTING_LAG.days
 
     def mentioned_in(self, text: str) -> bool:
         """Whether `text` speaks of this period: names its month, or for a part of a year, the year.

@@ -11,8 +11,6 @@ from evals.dataset import Question
 from evals.judge import FaithfulnessJudge, claims, count_supported
 from evals.run import run_eval
 from rag import Assistant
-from rag.chat import ChatModel
-from rag.prompts import load_template
 from tests.openai_server import OpenAIServer
 
 GOLDMAN = Question(
@@ -34,7 +32,7 @@ def test_the_judge_reads_the_cited_sources_and_scores_each_sentence(
     openai_server: OpenAIServer, make_llm_assistant: Callable[..., Assistant]
 ) -> None:
     assistant = make_llm_assistant()
-    judge = FaithfulnessJudge(ChatModel(assistant.settings), load_template(assistant.settings.prompts_dir, "judge"))
+    judge = FaithfulnessJudge.from_settings(assistant.settings)
     openai_server.reply("Goldman expects a 15% return over twelve months [1]. It also sees bitcoin at 1 million [1].")
     openai_server.reply("1: supported\n2: unsupported", prompt_tokens=700, completion_tokens=9)
 
@@ -54,7 +52,7 @@ def test_the_judge_reads_the_cited_sources_and_scores_each_sentence(
 
 def test_a_refusal_is_not_judged(openai_server: OpenAIServer, make_llm_assistant: Callable[..., Assistant]) -> None:
     assistant = make_llm_assistant()
-    judge = FaithfulnessJudge(ChatModel(assistant.settings), load_template(assistant.settings.prompts_dir, "judge"))
+    judge = FaithfulnessJudge.from_settings(assistant.settings)
     unanswerable = Question(id="u1", split="dev", type="unanswerable", question="What did Tesla deliver in Q2 2024?",
                             answer="", key_facts=(), gold_articles=(), evidence=())  # fmt: skip
 

@@ -74,12 +74,13 @@ def test_the_dense_score_blends_the_chunk_with_its_best_sentence(
 ) -> None:
     question = "How far below its 2021 record was the Russell 2000 in late January 2024?"
     hits = assistant.retrieve(question, k=5, mode="dense")
-    model = local_embedder
-    q = model.embed([question])[0]
+    q = local_embedder.embed([question])[0]
     for hit in hits:
         chunk = assistant._retriever.chunk(hit.chunk_id)
-        whole = float(model.embed([f"{chunk.metadata['header']}\n{chunk.text}"])[0] @ q)
-        best = float(np.max(model.embed([f"{chunk.metadata['header']}\n{s}" for s in split_sentences(chunk.text)]) @ q))
+        whole = float(local_embedder.embed([f"{chunk.metadata['header']}\n{chunk.text}"])[0] @ q)
+        best = float(
+            np.max(local_embedder.embed([f"{chunk.metadata['header']}\n{s}" for s in split_sentences(chunk.text)]) @ q)
+        )
         assert hit.dense_similarity == pytest.approx((1 - SENTENCE_WEIGHT) * whole + SENTENCE_WEIGHT * best, abs=2e-3)
     assert [h.dense_rank for h in hits] == [1, 2, 3, 4, 5]
     assert [h.dense_similarity for h in hits] == sorted((h.dense_similarity for h in hits), reverse=True)

@@ -22,7 +22,10 @@ def open_assistant(data_dir: Path, **overrides: object) -> Assistant:
     return Assistant(data_dir=data_dir, corpus_dir=CORPUS_DIR, show_progress=False, **overrides)
 
 
-def ranking(assistant: Assistant) -> list[tuple[str, int | None, int | None, float]]:
+Ranking = list[tuple[str, int | None, int | None, float]]  # chunk id, dense rank, BM25 rank, dense score
+
+
+def ranking(assistant: Assistant) -> Ranking:
     # The dense score includes the best sentence's similarity: the copy must carry the sentence vectors too.
     return [(h.chunk_id, h.dense_rank, h.bm25_rank, round(h.dense_similarity or 0.0, 6))
             for h in assistant.retrieve(QUESTION, k=10)]  # fmt: skip
@@ -35,7 +38,7 @@ def forbid_reading_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ChunkStore, "chunks", refuse)
 
 
-def saved_copy(data_dir: Path) -> tuple[list[tuple[str, int | None, int | None, float]], Path]:
+def saved_copy(data_dir: Path) -> tuple[Ranking, Path]:
     """The ranking of a first start, which builds the index and saves its copy, and where that copy is."""
     first = open_assistant(data_dir)
     return ranking(first), data_dir / VIEWS_DIR / str(first.generation())
@@ -93,9 +96,7 @@ def test_a_cache_saved_by_a_newer_version_is_left_alone(index_copy: Path) -> Non
     assert version_file.read_text() == str(INDEX_VERSION + 1)
 
 
-def assert_replaced(
-    data_dir: Path, expected: list[tuple[str, int | None, int | None]], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def assert_replaced(data_dir: Path, expected: Ranking, monkeypatch: pytest.MonkeyPatch) -> None:
     """The rebuilt copy took the bad one's place: the next start reads it, not the store."""
     forbid_reading_chunks(monkeypatch)
     assert ranking(open_assistant(data_dir)) == expected
