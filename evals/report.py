@@ -43,15 +43,33 @@ def markdown(runs: dict[str, dict[str, Any]]) -> str:
     lines += [
         "## Summary",
         "",
-        "| metric | " + " | ".join(modes) + " | baseline |",
-        "|---|" + "---|" * (len(modes) + 1),
+        "Each cell: this run (the committed baseline of the same retriever mode).",
+        "",
+        "| metric | " + " | ".join(modes) + " |",
+        "|---|" + "---|" * len(modes),
     ]
-    baseline = load_baseline(modes[0])
+    baselines = {mode: load_baseline(mode) for mode in modes}
     for metric in first["summary"]:
-        values = " | ".join(_fmt(runs[m]["summary"][metric]) for m in modes)
-        base = _fmt(baseline["summary"].get(metric)) if baseline else "-"
-        lines.append(f"| {metric} | {values} | {base} |")
+        cells = []
+        for mode in modes:
+            baseline = baselines[mode]
+            base = _fmt(baseline["summary"].get(metric)) if baseline else "-"
+            cells.append(f"{_fmt(runs[mode]['summary'][metric])} ({base})")
+        lines.append(f"| {metric} | " + " | ".join(cells) + " |")
     lines += ["", "Charts: " + ", ".join(f"`metrics_{m}.png`, `by_type_{m}.png`" for m in modes), ""]
+    lines += [
+        "## By split",
+        "",
+        "The dev questions calibrate the answerer; the test questions only measure it.",
+        "",
+        "| mode | split | evidence hit@k | key-fact recall | refusal recall | false refusals |",
+        "|---|---|---|---|---|---|",
+    ]
+    for mode in modes:
+        for split, row in runs[mode].get("by_split", {}).items():
+            lines.append(f"| {mode} | {split} | {_fmt(row['evidence_hit_at_k'])} | {_fmt(row['key_fact_recall'])} | "
+                         f"{_fmt(row['refusal_recall'])} | {row['false_refusals']:.0f} |")  # fmt: skip
+    lines.append("")
     for mode in modes:
         run = runs[mode]
         lines += [

@@ -50,9 +50,10 @@ class RunResult:
     summary: dict[str, float]
     by_type: dict[str, dict[str, float]]
     questions: list[QuestionResult] = field(default_factory=list)
+    by_split: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {"config": self.config, "summary": self.summary, "by_type": self.by_type,
+        return {"config": self.config, "summary": self.summary, "by_type": self.by_type, "by_split": self.by_split,
                 "questions": [asdict(q) for q in self.questions]}  # fmt: skip
 
 
@@ -74,7 +75,8 @@ def run_eval(
     summary = summarise(results)
     if judge:
         summary.update(judged_summary(results))
-    return RunResult(config=config, summary=summary, by_type=by_type(results), questions=results)
+    return RunResult(config=config, summary=summary, by_type=by_type(results), questions=results,
+                     by_split=by_split(results))  # fmt: skip
 
 
 def score_question(
@@ -179,3 +181,8 @@ def by_type(results: list[QuestionResult]) -> dict[str, dict[str, float]]:
                 "false_refusal_rate": _mean(float(r.refused) for r in group),
             }
     return table
+
+
+def by_split(results: list[QuestionResult]) -> dict[str, dict[str, float]]:
+    """The summary of each split the run holds: the dev questions calibrate, the test ones only measure."""
+    return {split: summarise([r for r in results if r.split == split]) for split in sorted({r.split for r in results})}

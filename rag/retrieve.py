@@ -16,7 +16,9 @@ When the question names a period ("in July 2024", "late 2023"), hybrid retrieval
 ranking for it: the candidates published in or just after it, or naming a recent month by
 name, in their fused order (rag/timeframes.py). News about July is published in July or
 August, so those articles rise; the others stay in the running on their text. Each period
-gets its own ranking, so "July 2024 compared with December 2024" brings up both months.
+gets its own ranking, so "July 2024 compared with December 2024" brings up both months. With
+several periods, the dense and BM25 ranks are also counted within each period's chunks, so
+the month whose text is nearer the question's wording cannot take all their top ranks.
 
 BM25 lives in this process's memory, not in Chroma, with or without a Chroma server: it is
 rebuilt from the store's chunks whenever the live generation differs from the one it was
@@ -220,7 +222,10 @@ class HybridRetriever:
         k: int,
         named: list[Period],
     ) -> list[Hit]:
-        """The top k of the RRF of the dense and BM25 rankings and a ranking per named period."""
+        """The top k of the RRF of the dense and BM25 rankings and a ranking per named period.
+
+        With several named periods, the dense and BM25 ranks are counted within each period's chunks.
+        """
         dense_rank = {cid: rank for rank, (cid, _) in enumerate(dense, start=1)}
         sparse_rank = {cid: rank for rank, (cid, _) in enumerate(sparse, start=1)}
         scores = self._rrf(dense_rank, sparse_rank)
@@ -235,7 +240,15 @@ class HybridRetriever:
             for period in named:
                 about = [cid for cid in fused if nearest[cid] == period]
                 time_rank.update({cid: rank for rank, cid in enumerate(about, start=1)})
-            scores = self._rrf(dense_rank, sparse_rank, time_rank)
+            counted = (dense_rank, sparse_rank)  # hits report these, each retriever's own ranks
+            if len(named) > 1:
+                # A question about several periods is a retrieval per period: dense and BM25 ranks count
+                # among the chunks about the same period. Counted over all chunks, the period whose text
+                # is nearer the question's wording takes every top rank: "Did the valuation discount
+                # Goldman flagged in January 2024 still exist in July 2024?" had five January chunks
+                # above July's "the valuation gap remains significant".
+                counted = (_within_periods(dense, nearest), _within_periods(sparse, nearest))
+            scores = self._rrf(*counted, time_rank)
         best = _one_copy_per_story(_ranked(scores), view.chunks)[:k]
         similarity = dict(dense)
         return [
@@ -268,6 +281,20 @@ def _dense_ranking(
         best = float(np.max(rows.astype(np.float32) @ vector))
         scored.append((match.id, (1 - SENTENCE_WEIGHT) * match.similarity + SENTENCE_WEIGHT * best))
     return sorted(scored, key=lambda pair: -pair[1])  # stable: ties keep Chroma's order
+
+
+def _within_periods(ranking: list[tuple[str, float]], nearest: dict[str, Period | None]) -> dict[str, int]:
+    """Each chunk's rank among the chunks of `ranking` about the same named period (or about none).
+
+    ranking [jan#1, jan#2, jul#1, none#1, jul#2] -> jan#1: 1, jan#2: 2, jul#1: 1, none#1: 1, jul#2: 2
+    """
+    counts: dict[Period | None, int] = {}
+    ranks = {}
+    for cid, _ in ranking:
+        group = nearest[cid]
+        counts[group] = counts.get(group, 0) + 1
+        ranks[cid] = counts[group]
+    return ranks
 
 
 def _nearest(chunk: StoredChunk, named: list[Period]) -> Period | None:

@@ -48,6 +48,13 @@ READ_BATCH = 2000
 
 T = TypeVar("T")
 
+GENERATION_SUFFIX = "[0-9a-f]{8}"  # what follows the collection's name in a generation's name
+
+
+def generation_name(collection: str) -> str:
+    """A new generation of `collection`, such as "rag-1a2b3c4d"."""
+    return f"{collection}-{uuid.uuid4().hex[:8]}"
+
 
 @dataclass(frozen=True)
 class StoredChunk:
@@ -159,7 +166,7 @@ class ChunkStore:
         canonical article changed), so their vectors are reused, never embedded again.
         """
         old = self.generation()
-        fresh = f"{self._name}-{uuid.uuid4().hex[:8]}"
+        fresh = generation_name(self._name)
         collection = self._guard(
             lambda: self._client.create_collection(
                 fresh, embedding_function=None, metadata={"hnsw:space": "cosine", "embedding_model": model_id}

@@ -27,21 +27,23 @@ import uuid
 from pathlib import Path
 
 from rag.keyword import INDEX_VERSION, KeywordIndex, OutdatedIndex, saved_version
-from rag.store import StoredChunk
+from rag.store import GENERATION_SUFFIX, StoredChunk
 
 log = logging.getLogger(__name__)
 
 VIEWS_DIR = "views"  # in RAG_DATA_DIR, beside the embedded index (or alone, with a Chroma server)
 CHUNKS_FILE = "chunks.jsonl"
+STAGING_SUFFIX = "[0-9a-f]{8}"  # a staging folder is ".<generation>-<this>", renamed into place when complete
 
 
 class ViewCache:
     def __init__(self, folder: Path, *, collection: str) -> None:
         self.folder = folder
-        # This collection's generations ("rag-1a2b3c4d", as rag/store.py names them) and their staging folders;
+        # This collection's generations ("rag-1a2b3c4d") and their staging folders (".rag-1a2b3c4d-5e6f7a8b");
         # not another collection's ("rag-test-..."), as several collections may share the folder.
-        self._generation_name = re.compile(rf"{re.escape(collection)}-[0-9a-f]{{8}}")
-        self._ours = re.compile(rf"\.?{re.escape(collection)}-[0-9a-f]{{8}}(?:-[0-9a-f]{{8}})?")
+        generation = rf"{re.escape(collection)}-{GENERATION_SUFFIX}"
+        self._generation_name = re.compile(generation)
+        self._ours = re.compile(rf"\.?{generation}(?:-{STAGING_SUFFIX})?")
 
     def load(self, generation: str) -> tuple[dict[str, StoredChunk], KeywordIndex] | None:
         """The chunk table and BM25 index of `generation`, or None when there is no readable copy."""
@@ -76,7 +78,7 @@ class ViewCache:
     def save(self, generation: str, chunks: dict[str, StoredChunk], keyword: KeywordIndex) -> None:
         if not self._generation_name.fullmatch(generation) or (self.folder / generation).is_dir():
             return  # not a name this cache keeps (it becomes a folder name), or another process wrote it first
-        staging = self.folder / f".{generation}-{uuid.uuid4().hex[:8]}"
+        staging = self.folder / f".{generation}-{uuid.uuid4().hex[:8]}"  # matches STAGING_SUFFIX
         try:
             staging.mkdir(parents=True)
             with (staging / CHUNKS_FILE).open("w", encoding="utf-8") as out:

@@ -33,7 +33,11 @@ def test_the_judge_reads_the_cited_sources_and_scores_each_sentence(
 ) -> None:
     assistant = make_llm_assistant()
     judge = FaithfulnessJudge.from_settings(assistant.settings)
-    openai_server.reply("Goldman expects a 15% return over twelve months [1]. It also sees bitcoin at 1 million [1].")
+    openai_server.reply(
+        "Goldman expects a 15% return over twelve months [1]. It also sees bitcoin at 1 million [1].",
+        prompt_tokens=300,
+        completion_tokens=20,
+    )
     openai_server.reply("1: supported\n2: unsupported", prompt_tokens=700, completion_tokens=9)
 
     run = run_eval(assistant, [GOLDMAN], progress=False, judge=judge)
@@ -47,7 +51,7 @@ def test_the_judge_reads_the_cited_sources_and_scores_each_sentence(
     assert "2. It also sees bitcoin at 1 million [1]." in judged
     assert '<source id="1"' in judged and GOLDMAN.question in judged
     # The answer's own token counts stay apart from the judge's.
-    assert result.prompt_tokens != 700
+    assert (result.prompt_tokens, result.completion_tokens, result.judge_tokens) == (300, 20, 709)
 
 
 def test_a_refusal_is_not_judged(openai_server: OpenAIServer, make_llm_assistant: Callable[..., Assistant]) -> None:

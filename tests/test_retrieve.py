@@ -72,6 +72,26 @@ def test_each_named_period_brings_its_own_ranking(assistant: Assistant) -> None:
     assert {h.published for h in hits if h.time_rank == 1} == {"2024-07-18", "2024-12-03"}
 
 
+def test_a_question_about_two_periods_is_ranked_period_by_period(assistant: Assistant) -> None:
+    question = "Were small caps still cheap in July 2024, as Goldman said they were in January 2024?"
+    # Counted over all chunks, January's two articles took every top dense and BM25 rank and the top 5
+    # had no July source. Counted within each period, each period's best chunks rank first.
+    hits = assistant.retrieve(question, k=5)
+    assert any("15th percentile" in h.text for h in hits if h.published == "2024-07-18")
+    assert any(h.published.startswith("2024-01") for h in hits)
+
+    every = assistant.retrieve(question, k=27)
+    period = {h.chunk_id: h.published[:7] if h.time_rank else None for h in every}  # the 2024-01 or 2024-07 news
+    for h in every:
+        same = [o for o in every if period[o.chunk_id] == period[h.chunk_id]]
+        dense = sorted(o.dense_rank for o in same if o.dense_rank).index(h.dense_rank) + 1 if h.dense_rank else None
+        bm25 = sorted(o.bm25_rank for o in same if o.bm25_rank).index(h.bm25_rank) + 1 if h.bm25_rank else None
+        expected = sum(1 / (60 + r) for r in (dense, bm25, h.time_rank) if r)
+        assert h.score == pytest.approx(expected), h.chunk_id
+    # Hits still report each retriever's own rank over all chunks.
+    assert sorted(h.dense_rank for h in every if h.dense_rank) == list(range(1, 28))
+
+
 def test_a_named_month_ranks_the_news_that_looks_back_at_it(assistant: Assistant) -> None:
     hits = assistant.retrieve("What was the NFIB reading in November 2023?", k=5)
     nfib = [h for h in hits if "90.6" in h.text]  # "rose to 91.9 in December from November's 90.6", in January
@@ -84,16 +104,18 @@ def test_questions_without_a_period_are_ranked_on_their_text_alone(assistant: As
 
 
 def test_a_source_ranks_only_for_the_named_period_it_is_nearest(assistant: Assistant) -> None:
-    # The 2024-01-22 article is about both periods (just after one, during the other). Ranked for both,
-    # it filled the top seven; ranked for late January only, December's news has room. (Its best chunk here
-    # is 6th since sentence vectors joined the dense score, 5th before; in the eval's wording, "How far below
-    # its 2021 record ...", its evidence chunk rose into the top 5.)
+    # The 2024-01-22 article is about both periods (just after one, during the other). Ranked for both, it
+    # filled the top seven; ranked for late January only, December's news has room. The 2024-01-10 article
+    # is nearest to late December (published 15 days after it, 12 days before late January starts).
     hits = assistant.retrieve(
-        "How far off its 2021 peak was the Russell 2000 in late December 2023 and late January 2024?", k=7
+        "How far off its 2021 peak was the Russell 2000 in late December 2023 and late January 2024?", k=27
     )
     dates = [h.published for h in hits]
-    assert "2023-12-26" in dates[:5]
-    assert 1 <= dates.count("2024-01-22") <= 2
+    assert "2023-12-26" in dates[:5] and "2024-01-22" in dates[:5]
+    late_january = sorted(h.time_rank for h in hits if h.published == "2024-01-22")
+    late_december = sorted(h.time_rank for h in hits if h.published in ("2023-12-26", "2024-01-10"))
+    assert late_january == list(range(1, 8))  # its 7 chunks, in a ranking of their own
+    assert late_december == list(range(1, len(late_december) + 1))
 
 
 def test_hybrid_keyword_ranks_only_substantial_matches(assistant: Assistant) -> None:
