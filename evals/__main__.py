@@ -99,20 +99,24 @@ def _judge() -> FaithfulnessJudge:
     return FaithfulnessJudge.from_settings(settings)
 
 
-def gate(run: dict) -> int:
-    """0 when the run keeps every limit in thresholds.toml, else 1 with each broken limit on stderr.
+def gate(run: dict, limits: dict | None = None) -> int:
+    """0 when the run keeps every limit (thresholds.toml unless given), else 1 with each broken one on stderr.
 
-    Each section of the file names the questions it holds to its limits: "dev", "test" or "all".
+    Each section names the questions it holds to its floors and ceilings: "dev", "test" or "all".
     """
+    limits = tomllib.loads(THRESHOLDS_PATH.read_text()) if limits is None else limits
     failures = []
-    for split, limits in tomllib.loads(THRESHOLDS_PATH.read_text()).items():
-        summary = run["summary"] if split == "all" else run["by_split"].get(split)
+    for split, bounds in limits.items():
+        if split not in ("dev", "test", "all") or not set(bounds) <= {"floors", "ceilings"}:
+            failures.append(f"{split}: not a section of dev, test or all with floors and ceilings")
+            continue
+        summary = run["summary"] if split == "all" else run.get("by_split", {}).get(split)
         if summary is None:
             failures.append(f"{split}: the run has none of these questions; run the gate on all of them")
             continue
-        failures += [f"{split} {m} = {summary[m]:.3f} < {v}" for m, v in limits.get("floors", {}).items()
+        failures += [f"{split} {m} = {summary[m]:.3f} < {v}" for m, v in bounds.get("floors", {}).items()
                      if summary[m] < v]  # fmt: skip
-        failures += [f"{split} {m} = {summary[m]:.3f} > {v}" for m, v in limits.get("ceilings", {}).items()
+        failures += [f"{split} {m} = {summary[m]:.3f} > {v}" for m, v in bounds.get("ceilings", {}).items()
                      if summary[m] > v]  # fmt: skip
     for failure in failures:
         print(f"gate: FAILED {failure}", file=sys.stderr)

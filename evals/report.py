@@ -57,18 +57,19 @@ def markdown(runs: dict[str, dict[str, Any]]) -> str:
             cells.append(f"{_fmt(runs[mode]['summary'][metric])} ({base})")
         lines.append(f"| {metric} | " + " | ".join(cells) + " |")
     lines += ["", "Charts: " + ", ".join(f"`metrics_{m}.png`, `by_type_{m}.png`" for m in modes), ""]
-    lines += [
-        "## By split",
-        "",
-        "The dev questions calibrate the answerer; the test questions only measure it.",
-        "",
-        "| mode | split | evidence hit@k | key-fact recall | refusal recall | false refusals |",
-        "|---|---|---|---|---|---|",
-    ]
-    for mode in modes:
-        for split, row in runs[mode].get("by_split", {}).items():
-            lines.append(f"| {mode} | {split} | {_fmt(row['evidence_hit_at_k'])} | {_fmt(row['key_fact_recall'])} | "
-                         f"{_fmt(row['refusal_recall'])} | {row['false_refusals']:.0f} |")  # fmt: skip
+    split_rows = [(mode, split, row) for mode in modes for split, row in runs[mode].get("by_split", {}).items()]
+    if split_rows:
+        lines += [
+            "## By split",
+            "",
+            "The dev questions calibrate the answerer; the test questions only measure it.",
+            "",
+            "| mode | split | evidence hit@k | key-fact recall | refusal recall | false refusals |",
+            "|---|---|---|---|---|---|",
+        ]
+    for mode, split, row in split_rows:
+        lines.append(f"| {mode} | {split} | {_fmt(row['evidence_hit_at_k'])} | {_fmt(row['key_fact_recall'])} | "
+                     f"{_fmt(row['refusal_recall'])} | {row['false_refusals']:.0f} |")  # fmt: skip
     lines.append("")
     for mode in modes:
         run = runs[mode]

@@ -60,6 +60,8 @@ class Hit:
     """A retrieved chunk with its fused score and its rank in each retriever (1-based; None = not found).
 
     In hybrid mode `bm25_rank` ranks only the BM25 matches kept for fusion (rag/retrieve.py, KEYWORD_MIN_SHARE).
+    The ranks are over all chunks; for a question naming several periods, fusion counted them within each
+    period's chunks, so `score` is not the sum of these ranks' 1 / (rrf_k + rank).
     """
 
     chunk_id: str

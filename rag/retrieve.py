@@ -226,9 +226,14 @@ class HybridRetriever:
 
         With several named periods, the dense and BM25 ranks are counted within each period's chunks.
         """
-        dense_rank = {cid: rank for rank, (cid, _) in enumerate(dense, start=1)}
-        sparse_rank = {cid: rank for rank, (cid, _) in enumerate(sparse, start=1)}
+        # Copies of a story that will not be shown take no rank from the chunks that will: a copy dated in
+        # another named period would take that period's top ranks, then be dropped.
+        shown = set(_one_copy_per_story(_ranked(self._rrf(_ranks(dense), _ranks(sparse))), view.chunks))
+        dense = [pair for pair in dense if pair[0] in shown]
+        sparse = [pair for pair in sparse if pair[0] in shown]
+        dense_rank, sparse_rank = _ranks(dense), _ranks(sparse)  # each retriever's own ranks, as hits report
         scores = self._rrf(dense_rank, sparse_rank)
+        text_scores = scores
         time_rank: dict[str, int] = {}
         if named:
             # A ranking per named period, of the candidates about it, lets "What set off the shift in
@@ -237,19 +242,22 @@ class HybridRetriever:
             # at most (the nearest), so the rankings are disjoint and one rank per chunk holds them all.
             fused = _ranked(scores)
             nearest = {cid: _nearest(view.chunks[cid], named) for cid in fused}
-            for period in named:
-                about = [cid for cid in fused if nearest[cid] == period]
-                time_rank.update({cid: rank for rank, cid in enumerate(about, start=1)})
-            counted = (dense_rank, sparse_rank)  # hits report these, each retriever's own ranks
-            if len(named) > 1:
+            in_periods = _ranks_within_periods(fused, nearest)
+            time_rank = {cid: rank for cid, rank in in_periods.items() if nearest[cid] is not None}
+            fusion_ranks = (dense_rank, sparse_rank)
+            if len(set(nearest.values()) - {None}) > 1:
                 # A question about several periods is a retrieval per period: dense and BM25 ranks count
                 # among the chunks about the same period. Counted over all chunks, the period whose text
-                # is nearer the question's wording takes every top rank: "Did the valuation discount
+                # is nearer the question's wording took the top ranks: "Did the valuation discount
                 # Goldman flagged in January 2024 still exist in July 2024?" had five January chunks
                 # above July's "the valuation gap remains significant".
-                counted = (_within_periods(dense, nearest), _within_periods(sparse, nearest))
-            scores = self._rrf(*counted, time_rank)
-        best = _one_copy_per_story(_ranked(scores), view.chunks)[:k]
+                fusion_ranks = (
+                    _ranks_within_periods([cid for cid, _ in dense], nearest),
+                    _ranks_within_periods([cid for cid, _ in sparse], nearest),
+                )
+            scores = self._rrf(*fusion_ranks, time_rank)
+        # Equal fused scores are common with ranks counted per period; the better match on the text goes first.
+        best = _ranked(scores, ties=text_scores)[:k]
         similarity = dict(dense)
         return [
             _hit(view.chunks[cid], scores[cid], dense_rank.get(cid), sparse_rank.get(cid), time_rank.get(cid),
@@ -283,14 +291,18 @@ def _dense_ranking(
     return sorted(scored, key=lambda pair: -pair[1])  # stable: ties keep Chroma's order
 
 
-def _within_periods(ranking: list[tuple[str, float]], nearest: dict[str, Period | None]) -> dict[str, int]:
-    """Each chunk's rank among the chunks of `ranking` about the same named period (or about none).
+def _ranks(ranking: list[tuple[str, float]]) -> dict[str, int]:
+    return {cid: rank for rank, (cid, _) in enumerate(ranking, start=1)}
 
-    ranking [jan#1, jan#2, jul#1, none#1, jul#2] -> jan#1: 1, jan#2: 2, jul#1: 1, none#1: 1, jul#2: 2
+
+def _ranks_within_periods(ranked: list[str], nearest: dict[str, Period | None]) -> dict[str, int]:
+    """Each chunk's rank among the chunks of `ranked` about the same named period (or about none).
+
+    ranked [jan#1, jan#2, jul#1, none#1, jul#2] -> jan#1: 1, jan#2: 2, jul#1: 1, none#1: 1, jul#2: 2
     """
     counts: dict[Period | None, int] = {}
     ranks = {}
-    for cid, _ in ranking:
+    for cid in ranked:
         group = nearest[cid]
         counts[group] = counts.get(group, 0) + 1
         ranks[cid] = counts[group]
@@ -301,8 +313,10 @@ def _nearest(chunk: StoredChunk, named: list[Period]) -> Period | None:
     return nearest_period(named, chunk.text, chunk.metadata.get("published", ""))
 
 
-def _ranked(scores: dict[str, float]) -> list[str]:
-    return sorted(scores, key=lambda cid: (-scores[cid], cid))
+def _ranked(scores: dict[str, float], *, ties: dict[str, float] | None = None) -> list[str]:
+    """Chunk ids by score, best first; equal scores by `ties` (best first), then by id, so the order is stable."""
+    ties = ties or {}
+    return sorted(scores, key=lambda cid: (-scores[cid], -ties.get(cid, 0.0), cid))
 
 
 def _one_copy_per_story(ranked: list[str], chunks: dict[str, StoredChunk]) -> list[str]:

@@ -23,17 +23,15 @@ import json
 import logging
 import re
 import shutil
-import uuid
 from pathlib import Path
 
 from rag.keyword import INDEX_VERSION, KeywordIndex, OutdatedIndex, saved_version
-from rag.store import GENERATION_SUFFIX, StoredChunk
+from rag.store import GENERATION_SUFFIX, StoredChunk, generation_name
 
 log = logging.getLogger(__name__)
 
 VIEWS_DIR = "views"  # in RAG_DATA_DIR, beside the embedded index (or alone, with a Chroma server)
 CHUNKS_FILE = "chunks.jsonl"
-STAGING_SUFFIX = "[0-9a-f]{8}"  # a staging folder is ".<generation>-<this>", renamed into place when complete
 
 
 class ViewCache:
@@ -43,7 +41,7 @@ class ViewCache:
         # not another collection's ("rag-test-..."), as several collections may share the folder.
         generation = rf"{re.escape(collection)}-{GENERATION_SUFFIX}"
         self._generation_name = re.compile(generation)
-        self._ours = re.compile(rf"\.?{generation}(?:-{STAGING_SUFFIX})?")
+        self._ours = re.compile(rf"\.?{generation}(?:-{GENERATION_SUFFIX})?")
 
     def load(self, generation: str) -> tuple[dict[str, StoredChunk], KeywordIndex] | None:
         """The chunk table and BM25 index of `generation`, or None when there is no readable copy."""
@@ -78,7 +76,8 @@ class ViewCache:
     def save(self, generation: str, chunks: dict[str, StoredChunk], keyword: KeywordIndex) -> None:
         if not self._generation_name.fullmatch(generation) or (self.folder / generation).is_dir():
             return  # not a name this cache keeps (it becomes a folder name), or another process wrote it first
-        staging = self.folder / f".{generation}-{uuid.uuid4().hex[:8]}"  # matches STAGING_SUFFIX
+        # Named as a generation of the generation, hidden: ".rag-1a2b3c4d-5e6f7a8b", renamed into place when whole.
+        staging = self.folder / f".{generation_name(generation)}"
         try:
             staging.mkdir(parents=True)
             with (staging / CHUNKS_FILE).open("w", encoding="utf-8") as out:

@@ -28,6 +28,7 @@ from rag.duplicates import (
     signature,
     similarity,
 )
+from rag.embeddings import LocalMiniLM
 
 from .conftest import CORPUS_DIR
 from .fakes import HashingEmbedder
@@ -237,3 +238,16 @@ def test_the_minhash_is_stored_once_per_article(tmp_path: Path, corpus_copy: Pat
     with_hash = [m for m in stored if m.get("minhash")]
     assert len(with_hash) == 5 and all(m["position"] == 0 for m in with_hash)
     assert all(re.fullmatch(r"[A-Za-z0-9+/=]{684}", m["minhash"]) for m in with_hash)
+
+
+def test_a_copy_dated_in_another_period_takes_no_rank_from_that_periods_chunks(
+    tmp_path: Path, corpus_copy: Path, local_embedder: LocalMiniLM
+) -> None:
+    # A July wire copy of January's Goldman story is dropped from the hits in favour of the original, but
+    # counted before it was dropped, it took July's top ranks, and July's own evidence fell out of the top 5.
+    question = "Were small caps still cheap in July 2024, as Goldman said they were in January 2024?"
+    (corpus_copy / "july-wire.txt").write_text(republished(GOLDMAN, published="2024-07-20"))
+    a = Assistant(data_dir=tmp_path / "idx", corpus_dir=corpus_copy, embedder=local_embedder, show_progress=False)
+    with_copy = a.retrieve(question, k=5)
+    assert "july-wire" not in {h.article_id for h in with_copy}
+    assert any("15th percentile" in h.text for h in with_copy if h.published == "2024-07-18")

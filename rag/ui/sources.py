@@ -110,7 +110,8 @@ def _scores(hit: Hit) -> str:
     period = f" · period #{hit.time_rank}" if hit.time_rank else ""
     return (
         '<span class="scores" title="Reciprocal-rank fusion score, and the rank in each retriever'
-        ' (BM25: among its strong matches)">'
+        " (BM25: among its strong matches; for a question about several periods, fusion counts ranks"
+        ' within each period)">'
         f"score {hit.score:.4f} · dense {dense} · BM25 {bm25}{period}</span>"
     )
 
