@@ -40,7 +40,7 @@ from rag.embeddings import LocalMiniLM
 from rag.errors import DocumentError
 from rag.ingest import ChunkingSettings, ingest_articles
 from rag.records import Article
-from rag.retrieve import _dense_ranking
+from rag.retrieve import _dense_ranking, strong_matches
 from rag.store import ChunkStore
 from rag.timeframes import periods
 from rag.view_cache import VIEWS_DIR
@@ -129,7 +129,7 @@ def measure_queries(qs: list[str], embedder: LocalMiniLM, store: ChunkStore, whe
         t1 = time.perf_counter()
         dense = store.query(vector, n=50, where=None)
         t2 = time.perf_counter()
-        sparse = view.keyword.search(q, n=50)
+        sparse = strong_matches(view.keyword.search(q, n=50))
         t3 = time.perf_counter()
         hits = retriever.fuse(view, _dense_ranking(dense, view.sentences, vector), sparse, 5, periods(q))
         t4 = time.perf_counter()

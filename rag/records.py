@@ -52,7 +52,12 @@ class Chunk:
 
     @property
     def indexed_text(self) -> str:
-        return f"{self.header}\n{self.text}"
+        return indexed_text(self.header, self.text)
+
+
+def indexed_text(header: str, text: str) -> str:
+    """What the retrievers index for a passage: its chunk's header, then the text (a chunk or one sentence)."""
+    return f"{header}\n{text}"
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ from rag import sentence_vectors
 from rag.embeddings import Embedder
 from rag.errors import InputError
 from rag.keyword import KeywordIndex
-from rag.records import Hit
+from rag.records import Hit, indexed_text
 from rag.store import ChunkStore, DenseMatch, GenerationReplaced, StoredChunk
 from rag.timeframes import Period, nearest_period, periods
 from rag.view_cache import ViewCache
@@ -174,7 +174,7 @@ class HybridRetriever:
             return cached
         chunks = {c.id: c for c, _ in self._store.chunks(generation=generation)}
         ids = list(chunks)
-        keyword = KeywordIndex(ids, [f"{chunks[i].metadata.get('header', '')}\n{chunks[i].text}" for i in ids])
+        keyword = KeywordIndex(ids, [indexed_text(chunks[i].metadata.get("header", ""), chunks[i].text) for i in ids])
         if self._cache and generation:
             self._cache.save(generation, chunks, keyword)
         return chunks, keyword
@@ -209,8 +209,8 @@ class HybridRetriever:
         if mode in ("hybrid", "bm25"):
             allowed = {c.id for c in view.chunks.values() if filters.admits(c.metadata)} if filters.active else None
             sparse = view.keyword.search(question, n=max(CANDIDATES, k), allowed=allowed)
-        if mode == "hybrid" and sparse:
-            sparse = [(cid, score) for cid, score in sparse if score >= KEYWORD_MIN_SHARE * sparse[0][1]]
+        if mode == "hybrid":
+            sparse = strong_matches(sparse)
         # The periods a question names are more signals, part of what "hybrid" means.
         return self.fuse(view, dense, sparse, k, periods(question) if mode == "hybrid" else [])
 
@@ -289,6 +289,11 @@ def _dense_ranking(
         best = float(np.max(rows.astype(np.float32) @ vector))
         scored.append((match.id, (1 - SENTENCE_WEIGHT) * match.similarity + SENTENCE_WEIGHT * best))
     return sorted(scored, key=lambda pair: -pair[1])  # stable: ties keep Chroma's order
+
+
+def strong_matches(sparse: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """The BM25 matches hybrid fusion ranks: those scoring at least KEYWORD_MIN_SHARE of the best."""
+    return [(cid, score) for cid, score in sparse if score >= KEYWORD_MIN_SHARE * sparse[0][1]]
 
 
 def _ranks(ranking: list[tuple[str, float]]) -> dict[str, int]:

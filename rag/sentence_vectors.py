@@ -20,7 +20,7 @@ import base64
 
 import numpy as np
 
-from rag.records import Chunk
+from rag.records import Chunk, indexed_text
 from rag.sentences import split_sentences
 
 METADATA_KEY = "sentence_vectors"
@@ -28,7 +28,7 @@ METADATA_KEY = "sentence_vectors"
 
 def indexed_sentences(chunk: Chunk) -> list[str]:
     """The texts embedded for `chunk`'s sentences: each behind the chunk's header."""
-    return [f"{chunk.header}\n{sentence}" for sentence in split_sentences(chunk.text)] or [chunk.indexed_text]
+    return [indexed_text(chunk.header, sentence) for sentence in split_sentences(chunk.text)] or [chunk.indexed_text]
 
 
 def encode(vectors: np.ndarray) -> str:
