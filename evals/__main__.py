@@ -4,6 +4,7 @@ python -m evals                       # hybrid, offline (or the configured model
 python -m evals --modes dense bm25 hybrid --split dev
 python -m evals --gate                # exit 1 when a metric breaks evals/thresholds.toml
 python -m evals --judge               # also model-judged faithfulness (needs a configured model)
+python -m evals --answerer llm        # the configured model answers (OPENAI_BASE_URL, RAG_LLM_MODEL)
 python -m evals --save-baseline       # deliberately replace evals/results/baseline/
 """
 
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from evals.dataset import QUESTIONS_PATH, TYPES, load_questions
 from evals.judge import FaithfulnessJudge
-from evals.report import BASELINE_DIR, RESULTS_DIR, write_report
+from evals.report import BASELINE_DIR, RESULTS_DIR, load_baseline, write_report
 from evals.run import run_eval
 from rag.assistant import Assistant
 from rag.errors import ConfigError, RagError
@@ -28,6 +29,8 @@ from rag.retrieve import MODES
 from rag.settings import Settings
 
 THRESHOLDS_PATH = Path(__file__).parent / "thresholds.toml"
+NO_MODEL = ("{option} needs a model: set OPENAI_API_KEY for OpenAI, or OPENAI_BASE_URL for a local "
+            "OpenAI-compatible server (and RAG_LLM_MODEL for its model).")  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -38,8 +41,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--type", dest="types", action="append", choices=TYPES, help="only this type (repeatable)")
     parser.add_argument("-k", type=int, default=5)
     parser.add_argument("--modes", nargs="+", choices=MODES, default=["hybrid"], help="retrievers to compare")
-    parser.add_argument("--answerer", choices=["auto", "extractive"], default="auto",
-                        help="auto: the configured model if any, else extractive")  # fmt: skip
+    parser.add_argument("--answerer", choices=["auto", "extractive", "llm"], default="auto",
+                        help="auto: the configured model if any, else extractive; llm: the configured model "
+                             "(OPENAI_BASE_URL / OPENAI_API_KEY, RAG_LLM_MODEL), an error without one")  # fmt: skip
     parser.add_argument("--data-dir", help="use this index instead of a fresh temporary one")
     parser.add_argument("--out", type=Path, help="report folder (default evals/results/<timestamp>)")
     parser.add_argument("--judge", action="store_true",
@@ -49,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     if args.gate and (args.split != "all" or args.types):
-        parser.error("--gate holds the whole question set to evals/thresholds.toml; drop --split and --type")
+        parser.error("--gate compares every split with the baseline; drop --split and --type")
     try:
         return _run(args)
     except RagError as exc:
@@ -65,6 +69,8 @@ def _run(args: argparse.Namespace) -> int:
     if not questions:
         print("error: no questions match the split and type options", file=sys.stderr)
         return 1
+    if args.answerer == "llm" and not Settings.from_env().llm_configured:
+        raise ConfigError(NO_MODEL.format(option="--answerer llm"))
     judge = _judge() if args.judge else None  # before indexing: a missing model fails at once
     with tempfile.TemporaryDirectory() as tmp:
         overrides = {"show_progress": not args.quiet, "data_dir": args.data_dir or tmp}
@@ -92,36 +98,47 @@ def _judge() -> FaithfulnessJudge:
     """The configured model as faithfulness judge (it may judge extractive answers too)."""
     settings = Settings.from_env()
     if not settings.llm_configured:
-        raise ConfigError(
-            "--judge needs a model: set OPENAI_API_KEY for OpenAI, or OPENAI_BASE_URL for a local "
-            "OpenAI-compatible server (and RAG_LLM_MODEL for its model)."
-        )
+        raise ConfigError(NO_MODEL.format(option="--judge"))
     return FaithfulnessJudge.from_settings(settings)
 
 
-def gate(run: dict, limits: dict | None = None) -> int:
-    """0 when the run keeps every limit (thresholds.toml unless given), else 1 with each broken one on stderr.
+def gate(run: dict, baseline: dict | None = None, limits: dict | None = None) -> int:
+    """0 when the run holds its own against the baseline on every split, else 1, each failure on stderr.
 
-    Each section names the questions it holds to its floors and ceilings: "dev", "test" or "all".
+    thresholds.toml has a section per split ("dev", "test"): `tolerance` says how far a metric may
+    fall below the baseline's figure for that split, `tolerance_above` how far a lower-is-better one
+    may rise above it, and `floors` are absolute (citation validity stays 1.0 whatever the baseline).
     """
     limits = tomllib.loads(THRESHOLDS_PATH.read_text()) if limits is None else limits
+    baseline = load_baseline("hybrid") if baseline is None else baseline
+    if not baseline or "by_split" not in baseline:
+        print("gate: FAILED no baseline with split figures in evals/results/baseline/hybrid.json; "
+              "run python -m evals --save-baseline", file=sys.stderr)  # fmt: skip
+        return 1
     failures = []
     for split, bounds in limits.items():
-        if split not in ("dev", "test", "all") or not set(bounds) <= {"floors", "ceilings"}:
-            failures.append(f"{split}: not a section of dev, test or all with floors and ceilings")
+        if not set(bounds) <= {"tolerance", "tolerance_above", "floors"}:
+            failures.append(f"{split}: a section holds only tolerance, tolerance_above and floors")
             continue
-        summary = run["summary"] if split == "all" else run.get("by_split", {}).get(split)
-        if summary is None:
-            failures.append(f"{split}: the run has none of these questions; run the gate on all of them")
+        summary, base = run.get("by_split", {}).get(split), baseline["by_split"].get(split)
+        if summary is None or base is None:
+            where = "the run" if summary is None else "the baseline"
+            failures.append(f"{split}: {where} has none of these questions; run the gate on all of them")
             continue
+        for metric, allowed in bounds.get("tolerance", {}).items():
+            if summary[metric] < base[metric] - allowed:
+                failures.append(f"{split} {metric} = {summary[metric]:.3f}, below the baseline's "
+                                f"{base[metric]:.3f} by more than {allowed}")  # fmt: skip
+        for metric, allowed in bounds.get("tolerance_above", {}).items():
+            if summary[metric] > base[metric] + allowed:
+                failures.append(f"{split} {metric} = {summary[metric]:.3f}, above the baseline's "
+                                f"{base[metric]:.3f} by more than {allowed}")  # fmt: skip
         failures += [f"{split} {m} = {summary[m]:.3f} < {v}" for m, v in bounds.get("floors", {}).items()
                      if summary[m] < v]  # fmt: skip
-        failures += [f"{split} {m} = {summary[m]:.3f} > {v}" for m, v in bounds.get("ceilings", {}).items()
-                     if summary[m] > v]  # fmt: skip
     for failure in failures:
         print(f"gate: FAILED {failure}", file=sys.stderr)
     if not failures:
-        print("gate: all metrics within evals/thresholds.toml")
+        print("gate: every split within its tolerance of the baseline (evals/thresholds.toml)")
     return 1 if failures else 0
 
 

@@ -4,6 +4,7 @@ One JSON object per line:
     {"id": "q001", "split": "dev", "type": "number", "question": "...", "answer": "...",
      "key_facts": [["15%", "15 percent"]], "gold_articles": ["000_..."], "evidence": ["exact sentence"]}
 A key fact is present in an answer when any of its variants is (case-insensitive).
+Lines starting with # are notes (the file's header says who wrote each split, and how).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ class Question:
 def load_questions(path: Path = QUESTIONS_PATH) -> list[Question]:
     questions, seen = [], set()
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
+        if not line.strip() or line.startswith("#"):
             continue
         q = parse_line(line, number, path)
         if q.id in seen:

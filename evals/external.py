@@ -2,6 +2,7 @@
 
     python -m evals.external scifact ../shared/bench/scifact
     python -m evals.external squad ../shared/bench/squad_v2 --sample 600 --seed 7
+    python -m evals.external financebench ../shared/bench/financebench
 
 The data stays outside the project: the command takes its folder. Each set is indexed
 into its own Chroma collection in a temporary folder (or --data-dir to keep it).
@@ -11,6 +12,8 @@ hybrid, next to the published BM25 (0.679) and all-MiniLM-L6-v2 (0.645) figures.
 SQuAD 2.0: one chunk per paragraph, a seeded sample of questions stratified by
 answerable/unanswerable; gold-paragraph hit@5, answers containing a gold answer,
 refusal recall on unanswerable and false refusals on answerable, next to BERT's.
+FinanceBench: one article per evidence page; page hit@5, answers holding the reference's
+figure, and refusals (all 150 questions are answerable), next to plain BM25's page hit@5.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import string
 import tempfile
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 from tqdm import tqdm
@@ -37,6 +41,7 @@ from rag.store import ChunkStore
 
 # Published reference figures (see shared/bench/README.md); printed beside ours, never used in code paths.
 SCIFACT_REFERENCE = {"BM25 (Anserini)": 0.679, "all-MiniLM-L6-v2 (MTEB)": 0.645, "BM25 + cross-encoder (BEIR)": 0.688}
+FINANCEBENCH_REFERENCE = 0.47  # plain BM25 page hit@5 (shared/bench/README.md)
 SQUAD_REFERENCE = {"BERT single: declines unanswerable": 0.823, "BERT single: wrongly declines answerable": 0.134}
 LONG_CHUNKS = ChunkingSettings(max_tokens=512, overlap=0)  # one chunk per abstract or paragraph, as BEIR scores them
 
@@ -92,7 +97,8 @@ def ndcg_at(ranked: list[str], relevant: dict[str, int], k: int) -> float:
 # -- SQuAD 2.0 -------------------------------------------------------------------------------------
 
 
-def squad(folder: Path, data_dir: Path, sample: int, seed: int) -> None:
+def squad_set(folder: Path) -> tuple[list[Article], list[tuple[dict, str]]]:
+    """SQuAD 2.0's paragraphs as articles, and every question with its paragraph's id."""
     data = json.loads((folder / "dev-v2.0.half16.official-ids.json").read_text())["data"]
     articles, questions = [], []
     for doc in data:
@@ -101,6 +107,11 @@ def squad(folder: Path, data_dir: Path, sample: int, seed: int) -> None:
             articles.append(Article(id=pid, title=doc["title"].replace("_", " "), body=paragraph["context"]))
             for qa in paragraph["qas"]:
                 questions.append((qa, pid))
+    return articles, questions
+
+
+def squad(folder: Path, data_dir: Path, sample: int, seed: int) -> None:
+    articles, questions = squad_set(folder)
     rng = random.Random(seed)
     answerable = [q for q in questions if not q[0]["is_impossible"]]
     impossible = [q for q in questions if q[0]["is_impossible"]]
@@ -136,10 +147,65 @@ def _squad_norm(text: str) -> str:
     return " ".join(re.sub(r"\b(a|an|the)\b", " ", text).split())
 
 
+# -- FinanceBench ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FinanceQuestion:
+    question: str
+    answer: str
+    pages: frozenset[str]  # ids of the evidence pages (articles)
+
+
+def financebench_set(folder: Path) -> tuple[list[Article], list[FinanceQuestion]]:
+    """FinanceBench's evidence pages as articles (one per filing page), and its 150 questions."""
+    rows = [json.loads(line) for line in (folder / "financebench_open_source.jsonl").read_text().splitlines() if line]
+    pages: dict[str, Article] = {}
+    questions = []
+    for row in rows:
+        ids = set()
+        for evidence in row["evidence"]:
+            page_id = f"{evidence['doc_name']}-p{evidence['evidence_page_num']}"
+            ids.add(page_id)
+            pages.setdefault(page_id, Article(
+                id=page_id, title=f"{row['company']} {evidence['doc_name']} page {evidence['evidence_page_num']}",
+                body=evidence["evidence_text_full_page"], publisher=row["company"]))  # fmt: skip
+        questions.append(FinanceQuestion(row["question"], row["answer"], frozenset(ids)))
+    return list(pages.values()), questions
+
+
+def financebench(folder: Path, data_dir: Path) -> None:
+    articles, questions = financebench_set(folder)
+    assistant = build("financebench", articles, data_dir)
+    print(f"\nFinanceBench: {len(articles)} evidence pages, {len(questions)} questions")
+    hit5 = number = refused = 0
+    for q in tqdm(questions, desc="asking", leave=False):
+        answer = assistant.ask(q.question)
+        hit5 += bool(q.pages & {h.article_id for h in answer.hits[:5]})
+        refused += answer.refused
+        figures = _figures(q.answer)
+        number += not answer.refused and bool(figures) and bool(figures & _figures(answer.text))
+    with_figures = sum(bool(_figures(q.answer)) for q in questions)
+    print(f"evidence page hit@5:                      {hit5 / len(questions):.3f}")
+    print(f"answer holds the right figure:            {number / max(with_figures, 1):.3f} "
+          f"(of {with_figures} questions whose answer has a figure)")  # fmt: skip
+    print(f"refused (every question is answerable):   {refused / len(questions):.3f}")
+    print(f"  published: plain BM25 over the evidence pages: page hit@5 {FINANCEBENCH_REFERENCE:.3f}")
+
+
+def _figures(text: str) -> set[str]:
+    """The numbers in a text, without separators or a trailing .0: '$1,577.00' -> {'1577'}."""
+    found = set()
+    for raw in re.findall(r"\d[\d,]*(?:\.\d+)?", text):
+        value = raw.replace(",", "")
+        found.add(value.rstrip("0").rstrip(".") if "." in value else value)
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m evals.external", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
-    parser.add_argument("dataset", choices=["scifact", "squad"])
+    parser.add_argument("dataset", choices=["scifact", "squad", "financebench"])
     parser.add_argument("folder", type=Path, help="the data set's folder, e.g. ../shared/bench/scifact")
     parser.add_argument("--data-dir", type=Path, help="keep the index here (default: a temporary folder)")
     parser.add_argument("--limit", type=int, help="SciFact: only the first N test queries")
@@ -150,6 +216,8 @@ def main() -> None:
         data_dir = args.data_dir or Path(tmp)
         if args.dataset == "scifact":
             scifact(args.folder, data_dir, args.limit)
+        elif args.dataset == "financebench":
+            financebench(args.folder, data_dir)
         else:
             squad(args.folder, data_dir, args.sample, args.seed)
 

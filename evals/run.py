@@ -38,6 +38,7 @@ class QuestionResult:
     completion_tokens: int
     cost_usd: float
     notice: str
+    unsupported: int = 0  # answer sentences that no cited source backs (rag/citations.py)
     failure: str = ""
     faithfulness: float | None = None  # model-judged, only with --judge
     judge_tokens: int = 0
@@ -100,6 +101,7 @@ def score_question(
         citation_precision=m.citation_precision(q, cited) if q.answerable else None,
         seconds=answer.seconds, prompt_tokens=answer.usage.prompt_tokens,
         completion_tokens=answer.usage.completion_tokens, cost_usd=answer.usage.cost_usd, notice=answer.notice,
+        unsupported=len(answer.unsupported),
     )  # fmt: skip
     judgement = judge.judge(answer) if judge else None
     if judgement:
@@ -137,6 +139,7 @@ def summarise(results: list[QuestionResult]) -> dict[str, float]:
     answerable = [r for r in results if r.type != "unanswerable"]
     unanswerable = [r for r in results if r.type == "unanswerable"]
     seconds = [r.seconds for r in results]
+    answered = [r for r in results if not r.refused]
     return {
         "evidence_hit_at_k": _mean(r.evidence_hit for r in answerable),
         "mrr": _mean(r.reciprocal_rank for r in answerable),
@@ -149,6 +152,7 @@ def summarise(results: list[QuestionResult]) -> dict[str, float]:
         "refusal_recall": _mean(float(r.refused) for r in unanswerable),
         "false_refusals": float(sum(r.refused for r in answerable)),
         "false_refusal_rate": _mean(float(r.refused) for r in answerable),
+        "answers_with_unsupported": _mean(float(r.unsupported > 0) for r in answered),
         "latency_p50_ms": 1000 * m.percentile(seconds, 50),
         "latency_p95_ms": 1000 * m.percentile(seconds, 95),
         "prompt_tokens": float(sum(r.prompt_tokens for r in results)),

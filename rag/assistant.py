@@ -24,9 +24,11 @@ from rag.conversation import History, KeywordRewriter, LLMRewriter, Rewrite, Rew
 from rag.embeddings import Embedder, LocalMiniLM, OpenAIEmbedder
 from rag.errors import ConfigError, InputError
 from rag.extractive import ExtractiveAnswerer
+from rag.glossary import default_glossary
 from rag.ingest import ChunkingSettings, IngestReport, ingest
 from rag.llm import LLMAnswerer
 from rag.prompts import Prompts
+from rag.question_reading import QuestionReader
 from rag.records import Answer, Hit
 from rag.retrieve import Filters, HybridRetriever, Mode
 from rag.settings import Settings
@@ -66,6 +68,7 @@ class Assistant:
         self._store = make_store(self.settings)
         cache = ViewCache(Path(self.settings.data_dir) / VIEWS_DIR, collection=self.settings.collection)
         self._retriever = HybridRetriever(self._store, self._embedder, rrf_k=self.settings.rrf_k, cache=cache)
+        self._reader = QuestionReader(default_glossary(), self._retriever.spelling)
         if self._store.count() == 0 and Path(self.settings.corpus_dir).is_dir():
             self.ingest([self.settings.corpus_dir], sync=True)
         self._store.check_model(self._embedder.model_id)
@@ -128,6 +131,8 @@ class Assistant:
         turns = check_history(history)
         rewrite = self.rewriter.rewrite(asked, turns) if turns else Rewrite(asked)
         standalone = self._check_question(rewrite.question)
+        if self.settings.read_questions:
+            standalone = self._reader.read(standalone)
         hits = self.retrieve(standalone, k=k or self.settings.top_k, filters=filters, mode=mode)
         return _Turn(asked, replace(rewrite, question=standalone), hits, started)
 
@@ -212,6 +217,7 @@ def make_answerer(settings: Settings, embedder: Embedder, retriever: HybridRetri
         prompts=prompts,
         context_tokens=settings.llm_context_tokens,
         answer_tokens=settings.llm_answer_tokens,
+        min_evidence=settings.llm_min_evidence,
     )
     return answerer, LLMRewriter(model, prompts, max_chars=settings.max_question_chars)
 

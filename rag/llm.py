@@ -1,8 +1,10 @@
 """Answers written by a language model, cited and checked.
 
-LLMAnswerer  question + hits -> weak evidence? refuse without a call -> pack sources into the
-             context window -> prompt -> model (rag/chat.py) -> renumber and check citations.
-             When the model fails (UnavailableError), the extractive answer stands in, with a notice.
+LLMAnswerer  question + hits -> no evidence at all? refuse without a call (rag/evidence_gate.py)
+             -> pack sources into the context window -> prompt -> model (rag/chat.py)
+             -> renumber and check citations.
+             The model decides what the articles say: it answers or refuses as the prompt tells it.
+             When it fails (UnavailableError), the fallback answerer (the offline one) stands in, with a notice.
 """
 
 from __future__ import annotations
@@ -10,15 +12,16 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 
 import numpy as np
 
-from rag.answerer import REFUSAL
+from rag.answerer import REFUSAL, Answerer
 from rag.chat import ChatModel, Completion, count_messages
 from rag.citations import resolve
-from rag.embeddings import Embedder
+from rag.embeddings import Embedder, VectorCache
 from rag.errors import ConfigError, UnavailableError
-from rag.extractive import ExtractiveAnswerer, ScoredSentence, VectorCache, compose
+from rag.evidence_gate import DEFAULT_MIN_EVIDENCE, has_evidence
 from rag.packing import Source, pack
 from rag.prompts import Prompts
 from rag.records import Answer, Hit, Usage
@@ -34,21 +37,23 @@ def is_refusal(text: str) -> bool:
 
 
 class LLMAnswerer:
-    """Cited answers from a ChatModel; the extractive answerer decides when to refuse and stands in when it fails."""
+    """Cited answers from a ChatModel, which decides whether the sources answer; `fallback` stands in when it fails."""
 
     def __init__(
         self,
         model: ChatModel,
         *,
-        fallback: ExtractiveAnswerer,
+        fallback: Answerer,
         embedder: Embedder,
         prompts: Prompts,
         context_tokens: int,
         answer_tokens: int,
+        min_evidence: float = DEFAULT_MIN_EVIDENCE,
     ) -> None:
         self.model = model
         self.name = model.name
         self._fallback = fallback
+        self._min_evidence = min_evidence
         self._prompts = prompts
         self._context_tokens = context_tokens
         self._answer_tokens = answer_tokens
@@ -62,9 +67,8 @@ class LLMAnswerer:
         return self._run(question, hits, streaming=True)
 
     def _run(self, question: str, hits: list[Hit], *, streaming: bool) -> Iterator[str | Answer]:
-        # The extractive answerer's calibrated check: no sentence answers well enough -> refuse, at no cost.
-        chosen = self._fallback.choose(question, self._fallback.rank_sentences(question, hits))
-        if not chosen:
+        # Only when retrieval found nothing about the question is the model not asked.
+        if not has_evidence(hits, self._min_evidence):
             refusal = Answer(question=question, text=REFUSAL, refused=True, citations=[], hits=hits, backend=self.name)
             yield from ([refusal.text, refusal] if streaming else [refusal])
             return
@@ -87,7 +91,7 @@ class LLMAnswerer:
         else:
             notice = "" if completion.text.strip() else f"The model at {self.model.endpoint} sent no text."
         if notice:
-            answer = self._extractive(question, hits, chosen, f"{notice} This answer is extractive.", completion.usage)
+            answer = self._stand_in(question, hits, notice, completion.usage)
         else:
             answer = self._finish(question, hits, sources, completion)
         if streaming and not streamed:
@@ -132,12 +136,10 @@ class LLMAnswerer:
             dropped_citations=resolved.dropped,
         )
 
-    def _extractive(
-        self, question: str, hits: list[Hit], chosen: list[ScoredSentence], notice: str, usage: Usage
-    ) -> Answer:
-        text, citations = compose(chosen)
-        return Answer(question=question, text=text, refused=False, citations=citations, hits=hits,
-                      backend=self._fallback.name, notice=notice, usage=usage)  # fmt: skip
+    def _stand_in(self, question: str, hits: list[Hit], notice: str, usage: Usage) -> Answer:
+        answer = self._fallback.answer(question, hits)
+        notice = f"{notice} This answer is {self._fallback.name}."
+        return replace(answer, notice=" ".join(n for n in (notice, answer.notice) if n), usage=usage)
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         return self._vectors.embed(texts)

@@ -42,6 +42,7 @@ from rag.embeddings import Embedder
 from rag.errors import InputError
 from rag.keyword import KeywordIndex
 from rag.records import Hit, indexed_text
+from rag.spelling import SpellingCorrector
 from rag.store import ChunkStore, DenseMatch, GenerationReplaced, StoredChunk
 from rag.timeframes import Period, nearest_period, periods
 from rag.view_cache import ViewCache
@@ -140,6 +141,7 @@ class HybridRetriever:
         self._lock = threading.Lock()
         self._view = _view(None, {}, KeywordIndex([], []))
         self._embed_query = lru_cache(maxsize=1024)(self._embed_uncached)
+        self._speller: tuple[str | None, SpellingCorrector] | None = None
 
     @property
     def keyword(self) -> KeywordIndex:
@@ -178,6 +180,15 @@ class HybridRetriever:
         if self._cache and generation:
             self._cache.save(generation, chunks, keyword)
         return chunks, keyword
+
+    def spelling(self) -> SpellingCorrector:
+        """A spelling corrector over the live generation's words, built on first use per generation."""
+        view = self.refresh()
+        with self._lock:
+            if self._speller is None or self._speller[0] != view.generation:
+                texts = (indexed_text(c.metadata.get("header", ""), c.text) for c in view.chunks.values())
+                self._speller = (view.generation, SpellingCorrector.from_texts(texts))
+            return self._speller[1]
 
     def embed_query(self, question: str) -> np.ndarray:
         return self._embed_query(question)

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from rag.errors import ConfigError
+from rag.evidence_gate import DEFAULT_MIN_EVIDENCE
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -36,6 +37,8 @@ DEFAULT_LLM_MAX_RETRIES = 2
 # (Llama 3 8B); gpt-4o-mini takes 128k, but top_k chunks of 200 tokens need only ~1.5k anyway.
 DEFAULT_LLM_CONTEXT_TOKENS = 8192
 DEFAULT_LLM_ANSWER_TOKENS = 600  # max_tokens of a reply: a few cited sentences, never a report
+# The model is asked unless the best hit's dense similarity is below this (rag/evidence_gate.py).
+DEFAULT_LLM_MIN_EVIDENCE = DEFAULT_MIN_EVIDENCE
 DEFAULT_PROMPTS_DIR = PROJECT_DIR / "prompts"
 OPENAI_API_URL = "https://api.openai.com/v1"
 
@@ -109,6 +112,9 @@ class Settings:
     top_k: int = DEFAULT_TOP_K
     rrf_k: int = DEFAULT_RRF_K
     max_question_chars: int = DEFAULT_MAX_QUESTION_CHARS
+    # Correct typos against the index's words and spell out finance short forms before searching
+    # (rag/question_reading.py); off, questions are searched as typed.
+    read_questions: bool = True
     # The LLM answers only when an endpoint is configured: a key, or a base URL (local servers need no key).
     openai_api_key: Secret = field(default_factory=lambda: Secret.from_env("OPENAI_API_KEY"))
     openai_base_url: str = ""
@@ -119,6 +125,7 @@ class Settings:
     llm_max_retries: int = DEFAULT_LLM_MAX_RETRIES
     llm_context_tokens: int = DEFAULT_LLM_CONTEXT_TOKENS
     llm_answer_tokens: int = DEFAULT_LLM_ANSWER_TOKENS
+    llm_min_evidence: float = DEFAULT_LLM_MIN_EVIDENCE
     # RAG_LLM_PRICES="my-model=0.2/0.6,other=1/3" adds or replaces entries (prompt/completion USD per 1M tokens).
     llm_prices: Mapping[str, Price] = field(default_factory=lambda: dict(DEFAULT_LLM_PRICES), hash=False)
     prompts_dir: Path = DEFAULT_PROMPTS_DIR

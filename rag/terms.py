@@ -19,7 +19,7 @@ SLASHED_ABBREVIATION = r"[A-Za-z]/[A-Za-z]s?\b"  # the same, as names() and the 
 _WORD = re.compile(rf"{SLASHED_ABBREVIATION}|[A-Za-z][\w&-]*|\d[\d.,]*\d|\d")
 # The common English function words (NLTK's list, plus question words). bm25s's own list has only
 # 33 words; "what", "how" or "did" left in are rare in news prose, so their high idf pulled in noise.
-_STOPWORDS = frozenset(
+STOPWORDS = frozenset(
     """
 a about above after again against all am an and any are aren as at be because been before being below
 between both but by can could couldn d did didn do does doesn doing don down during each few for from
@@ -35,7 +35,7 @@ _stemmer = Stemmer.Stemmer("english")
 
 
 def terms(text: str) -> list[str]:
-    words = [w for w in _TOKEN.findall(_SLASHED_LETTERS.sub(r"\1\2", text.lower())) if w not in _STOPWORDS]
+    words = [w for w in _TOKEN.findall(_SLASHED_LETTERS.sub(r"\1\2", text.lower())) if w not in STOPWORDS]
     return [_stem(w) for w in words]
 
 
@@ -53,3 +53,12 @@ def names(text: str) -> list[str]:
 def _stem(word: str) -> str:
     # "2,500" and "2500" are one number; a decimal point stays ("2.2").
     return re.sub(r",(?=\d{3}\b)", "", word) if word[0].isdigit() else _stemmer.stemWord(word)
+
+
+# Words that shape a question but carry no content to look for in the answer.
+QUESTION_TERMS = frozenset(
+    terms(
+        "what which who whom whose when where why how does do did much many say said says tell "
+        "according article articles report reported mention mentioned expect per cent percent"
+    )
+)

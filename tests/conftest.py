@@ -51,6 +51,7 @@ from collections.abc import Callable, Iterator  # noqa: E402 - appended below th
 import numpy as np  # noqa: E402
 
 from rag.embeddings import LocalMiniLM  # noqa: E402
+from tests.llama_server import LlamaServer  # noqa: E402
 from tests.openai_server import OpenAIServer  # noqa: E402
 
 LLM_TEST_KEY = "sk-test-9f8e7d6c5b4a-do-not-print"
@@ -102,6 +103,14 @@ def make_llm_assistant(
         return Assistant(embedder=local_embedder, **settings)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer]:
+    """A real llama.cpp server with SmolLM2-135M on a free loopback port (installed on first use)."""
+    log = tmp_path_factory.mktemp("llama") / "server.log"
+    with LlamaServer.start(log) as server:
+        yield server
 
 
 # --- The chat UI (tests/test_ui_*.py): the app served in-process over real HTTP on 127.0.0.1 ---

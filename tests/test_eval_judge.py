@@ -60,10 +60,12 @@ def test_a_refusal_is_not_judged(openai_server: OpenAIServer, make_llm_assistant
     unanswerable = Question(id="u1", split="dev", type="unanswerable", question="What did Tesla deliver in Q2 2024?",
                             answer="", key_facts=(), gold_articles=(), evidence=())  # fmt: skip
 
+    openai_server.reply("The articles do not say.")
+
     run = run_eval(assistant, [unanswerable], progress=False, judge=judge)
 
     assert run.questions[0].refused and run.questions[0].faithfulness is None
-    assert openai_server.requests == []  # refused before any call, and not judged
+    assert len(openai_server.requests) == 1  # the model refused, and its refusal was not judged
 
 
 def test_judging_without_a_model_says_how_to_configure_one(

@@ -73,13 +73,35 @@ def test_model_refusal_sets_refused_without_citations(openai_server: OpenAIServe
     assert answer.backend == "openai:gpt-4o-mini"
 
 
-def test_weak_evidence_is_refused_before_any_model_call(openai_server: OpenAIServer, make_llm_assistant: MakeAssistant):
+def test_a_question_with_no_evidence_is_refused_before_any_model_call(
+    openai_server: OpenAIServer, make_llm_assistant: MakeAssistant
+):
     assistant = make_llm_assistant()
-    answer = assistant.ask("How many cars did Tesla deliver in the second quarter?")
-    streamed = list(assistant.stream("What did the ECB decide about euro interest rates?"))
+    answer = assistant.ask("zxqv plorft wibble?")
+    streamed = list(assistant.stream("qwop blarg fnord?"))
     assert answer.refused and answer.text == REFUSAL and answer.usage.cost_usd == 0 and answer.usage.prompt_tokens == 0
     assert streamed[0] == REFUSAL and isinstance(streamed[-1], Answer) and streamed[-1].refused
     assert openai_server.requests == []
+
+
+def test_the_model_decides_even_where_the_offline_answerer_refuses(
+    openai_server: OpenAIServer, make_llm_assistant: MakeAssistant, assistant: Assistant
+):
+    question = "What did the articles say about bitcoin miners in the summer of 2024?"
+    assert assistant.ask(question).refused, "the offline answerer refuses this one"
+    openai_server.reply(REFUSAL)
+    answer = make_llm_assistant().ask(question)
+    assert len(openai_server.requests) == 1, "the model was asked"
+    assert answer.refused and answer.backend == "openai:gpt-4o-mini"
+    openai_server.reply("Small caps rallied in July 2024 as investors rotated out of tech [1].")
+    answer = make_llm_assistant().ask(question)
+    assert not answer.refused and answer.citations, "and its answer stands, with its citation checked"
+
+
+def test_the_evidence_gate_can_be_switched_off(openai_server: OpenAIServer, make_llm_assistant: MakeAssistant):
+    openai_server.reply(REFUSAL)
+    answer = make_llm_assistant(llm_min_evidence=0.0).ask("zxqv plorft wibble?")
+    assert answer.refused and len(openai_server.requests) == 1
 
 
 def test_prompt_has_rules_and_delimited_sources(openai_server: OpenAIServer, make_llm_assistant: MakeAssistant):

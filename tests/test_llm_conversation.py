@@ -82,7 +82,14 @@ def test_keyword_rewrite_carries_the_previous_question_into_elliptical_ones(ques
 
 def test_what_looks_elliptical() -> None:
     assert looks_elliptical("and in 2025?") and looks_elliptical("Why did it fall?") and looks_elliptical("July?")
+    assert looks_elliptical("What about them?") and looks_elliptical("in late 2025?")
     assert not looks_elliptical("Why did the Russell 2000 fall in January 2024?")
+
+
+@pytest.mark.parametrize("question", ["What did Citi analysts say?", "Tesla?", "Who is Jill Carey Hall?"])
+def test_a_short_question_with_its_own_subject_is_not_a_follow_up(question: str) -> None:
+    assert not looks_elliptical(question)
+    assert KeywordRewriter().rewrite(question, HISTORY).question == question
 
 
 @pytest.mark.parametrize("history", ["What?", [("only one",)], [("q", 3)], [{"role": "user", "content": "hi"}]])

@@ -99,3 +99,56 @@ def test_example_question_then_clear(page: Any) -> None:
     page.wait_for_selector("#sources-panel .sources-empty", timeout=5_000)
     assert page.locator("#chat .answer").count() == 0
     assert page.elsewhere == []
+
+
+# Records, while a reply streams, each length its text reaches: several lengths = it arrived in pieces.
+WATCH_STREAMED_LENGTHS = """
+window.__streamedLengths = new Set();
+new MutationObserver(() => {
+  const streaming = document.querySelector("#chat .answer.streaming");
+  if (streaming) window.__streamedLengths.add(streaming.innerText.length);
+}).observe(document, { childList: true, subtree: true, characterData: true });
+"""
+
+
+@pytest.fixture(scope="module")
+def llm_ui_url(llama_server: Any, built_index: Any, local_embedder: Any) -> Iterator[str]:
+    """The chat app answering through the real llama.cpp server (SmolLM2-135M)."""
+    from rag import Assistant
+    from tests.conftest import CORPUS_DIR
+    from tests.ui_helpers import serve
+
+    assistant = Assistant(data_dir=built_index, corpus_dir=CORPUS_DIR, show_progress=False, embedder=local_embedder,
+                          openai_base_url=llama_server.url, llm_model=llama_server.model, llm_context_tokens=4096,
+                          llm_answer_tokens=96, llm_timeout_seconds=120.0, llm_max_retries=0)  # fmt: skip
+    app, url = serve(assistant)
+    yield url
+    app.close()
+
+
+def test_a_real_model_streams_into_the_page_and_its_citations_resolve_at_the_end(browser: Any, llm_ui_url: str):
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.add_init_script(WATCH_STATES + WATCH_STREAMED_LENGTHS)
+    page.goto(llm_ui_url)
+    page.wait_for_selector("#question textarea")
+    assert "smollm2" in page.inner_text("#app-header")
+
+    page.fill("#question textarea", "how did small caps do vs big tech in the summer of 2024?")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#chat .answer:not(.pending):not(.streaming) .meta", timeout=120_000)
+
+    assert "streaming" in page.evaluate("[...window.__replyStates]")
+    lengths = page.evaluate("[...window.__streamedLengths]")
+    assert len(lengths) >= 3, f"the text did not arrive in pieces: {lengths}"
+    reply = page.locator("#chat .answer").last
+    assert "caret" not in reply.inner_html()
+    links = reply.locator("a.cite")
+    if links.count():  # each [n] resolved to a source card in the panel
+        for href in links.evaluate_all("els => els.map(e => e.getAttribute('href'))"):
+            assert page.locator(f"#sources-panel {href}").count() == 1
+    else:  # the weak model cited nothing: the page says so
+        assert "cited none of the sources" in reply.inner_text() or "do not say" in reply.inner_text()
+    OUTPUT_DIR.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUTPUT_DIR / "ui-llm.png"), full_page=True)
+    context.close()

@@ -1,0 +1,34 @@
+"""Typo correction against the index's own words: only unknown words change, and only to close known ones."""
+
+from __future__ import annotations
+
+from rag.spelling import SpellingCorrector
+
+TEXTS = ["Goldman Sachs expects the Russell 2000 to rally as interest rates fall and valuations look cheap."]
+
+
+def corrector() -> SpellingCorrector:
+    return SpellingCorrector.from_texts(TEXTS)
+
+
+def test_typos_become_the_index_words_they_meant() -> None:
+    assert (
+        corrector().correct("goldmen view on the russel 2000 valutions")
+        == "goldman view on the russell 2000 valuations"
+    )
+    assert corrector().correct("Intrest rates?") == "Interest rates?"
+    assert corrector().correct("Goldmen's call") == "Goldman's call"
+
+
+def test_known_common_and_name_like_words_are_never_changed() -> None:
+    # "what" is common English, "NVDA" a ticker, "iShares" a brand, "gs" a short form the caller knows.
+    question = "what did NVDA and iShares say, per gs?"
+    assert corrector().correct(question, is_short_form=lambda w: w == "gs") == question
+
+
+def test_a_word_with_no_close_match_stays_as_typed() -> None:
+    assert corrector().correct("bitcoin and dogecoin") == "bitcoin and dogecoin"
+
+
+def test_an_english_word_one_edit_away_is_the_fallback() -> None:
+    assert corrector().correct("the forcast") == "the forecast"  # not an index word, but English
