@@ -130,10 +130,8 @@ class Assistant:
         asked = self._check_question(question)
         turns = check_history(history)
         rewrite = self.rewriter.rewrite(asked, turns) if turns else Rewrite(asked)
-        standalone = self._check_question(rewrite.question)
-        if self.settings.read_questions:
-            standalone = self._reader.read(standalone)
-        hits = self.retrieve(standalone, k=k or self.settings.top_k, filters=filters, mode=mode)
+        standalone = self.read(self._check_question(rewrite.question))
+        hits = self._search(standalone, k=k or self.settings.top_k, filters=filters, mode=mode)
         return _Turn(asked, replace(rewrite, question=standalone), hits, started)
 
     def _finish(self, answer: Answer, turn: _Turn) -> Answer:
@@ -149,7 +147,15 @@ class Assistant:
     def retrieve(
         self, question: str, k: int = 5, *, filters: Filters | None = None, mode: Mode = "hybrid"
     ) -> list[Hit]:
-        question = self._check_question(question)
+        """The k passages that `question`, read as `ask` reads it, retrieves."""
+        return self._search(self.read(self._check_question(question)), k=k, filters=filters, mode=mode)
+
+    def read(self, question: str) -> str:
+        """The question as it is searched and answered: typos corrected, short forms spelled out
+        (rag/question_reading.py); as typed when RAG_READ_QUESTIONS is off."""
+        return self._reader.read(question) if self.settings.read_questions else question
+
+    def _search(self, question: str, *, k: int, filters: Filters | None, mode: Mode) -> list[Hit]:
         if k < 1:
             raise InputError(f"k must be at least 1, not {k}.")
         return self._retriever.retrieve(question, k=k, filters=filters, mode=mode)
@@ -205,7 +211,8 @@ class Assistant:
 
 def make_answerer(settings: Settings, embedder: Embedder, retriever: HybridRetriever) -> tuple[Answerer, Rewriter]:
     """The LLM answerer and rewriter when an endpoint is configured, else the offline ones."""
-    extractive = ExtractiveAnswerer(embedder, lambda: retriever.keyword)
+    extractive = ExtractiveAnswerer(embedder, lambda: retriever.keyword, sentence_vectors=retriever.sentence_vectors,
+                                    embed_question=retriever.embed_query)  # fmt: skip
     if not settings.llm_configured:
         return extractive, KeywordRewriter()
     model = ChatModel(settings)  # builds its client, and reads the key, on the first call

@@ -20,7 +20,7 @@ from __future__ import annotations
 from rag.records import Hit
 
 # Calibrated by evals/evidence_gate.py for the local MiniLM embeddings (docs/llm.md has the figures).
-DEFAULT_MIN_EVIDENCE = 0.10
+DEFAULT_MIN_EVIDENCE = 0.20
 
 
 def best_similarity(hits: list[Hit]) -> float | None:

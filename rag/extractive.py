@@ -1,19 +1,16 @@
 """The offline answerer: quote the retrieved sentences that answer the question, with sources.
 
-Each sentence of the top chunks gets a score from two signals:
-- meaning: cosine similarity of its embedding to the question's;
-- coverage: the share of the question's terms it contains, weighted by rarity (idf),
-  so "Tom Lee" or "NFIB" count for more than "small caps". A term no article
-  contains counts fully against coverage: that is how "bitcoin" questions get refused.
+    question + hits -> candidate sentences and their features (rag/sentence_features.py)
+                    -> each one's score as an answer (rag/answer_model.py, fitted on SQuAD 2.0)
+                    -> answer or refuse (the same file's answerable model, fitted on the dev questions)
+                    -> the best sentence, and what it needs to read as an answer
 
-    score = meaning_weight * cosine + (1 - meaning_weight) * coverage
-
-The best sentence must reach the refusal threshold (calibrated on the dev questions
-by evals/calibrate.py), speak of the time the question asks about, and hold the kind of
-answer it wants (rag/answer_types.py), else the answer is the fixed refusal. Up to
-`max_sentences` sentences close to the best are quoted (or one per period, for a question
-about more periods than that), each attributed to its source and date, because outlooks in these
-articles go stale ("As of 2024-12-03, Golden10 Data reported: ...").
+An answer reads as one: a sentence that announces what follows ("The rally rests on two
+pillars:") brings the sentence after it; a sentence that opens with a pronoun comes with the
+one before it (sentence_features.LEANS_ON_PREVIOUS); a second sentence is quoted only when it
+scores near the best (RIVAL_CHANCE) and adds question terms the first lacks; a question about several periods
+gets the best sentence about each. Every quote is attributed to its source and date, because
+outlooks in these articles go stale ("As of 2024-12-03, Golden10 Data reported: ...").
 """
 
 from __future__ import annotations
@@ -22,53 +19,55 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rag import answer_types
+import numpy as np
+
+from rag.answer_model import QUESTION_FEATURES, AnswerModel, default_model
 from rag.answerer import REFUSAL
 from rag.embeddings import Embedder, VectorCache
 from rag.glossary import Glossary, default_glossary
 from rag.keyword import KeywordIndex
 from rag.records import Answer, Citation, Hit
-from rag.sentences import split_sentences
+from rag.sentence_features import (
+    FEATURES,
+    Candidate,
+    QuestionSignals,
+    candidates,
+    coverage,
+    features,
+    read_question,
+    similarities,
+)
 from rag.terms import QUESTION_TERMS, names, terms
-from rag.timeframes import Period, nearest_period, periods
+from rag.timeframes import nearest_period, periods
 
-MIN_SENTENCE_WORDS = 4  # headings ("Debt Issue") are not answers
-ENDS_LIKE_PROSE = re.compile(r"[.!?:;][\"'”’)\]]*$|[\"”’]$")  # "Analysts weigh in on the rally" is a heading
-# A sentence opening with one of these leans on the one before ("It ended November with an 11% increase"),
-# so it is read and quoted together with it.
-LEANS_ON_PREVIOUS = re.compile(r"^(?:He|She|It|They|This|That|These|Those|Its|Their|His|Her)\b")
-YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
-
-
-@dataclass(frozen=True)
-class ExtractiveParams:
-    """The answerer's knobs; the defaults come from evals/calibrate.py on the dev questions."""
-
-    meaning_weight: float = 0.7
-    refusal_threshold: float = 0.40
-    # A question that names something no article mentions ("Tesla", "ECB") must clear a higher bar,
-    # and so, less strictly, must one with a word no article uses ("bitcoin", "cushions").
-    unknown_name_threshold: float = 0.465
-    unknown_word_threshold: float = 0.345
-    # When the question wants a figure, date or name, the best sentence holding one must score this share
-    # of the best sentence overall: if the closest passage has none, the articles likely do not say.
-    answer_type_ratio: float = 0.9
-    max_sentences: int = 2
-    keep_ratio: float = 0.7  # a further sentence must score (with its coverage bonus) this share of the best
-    coverage_bonus: float = 0.0
+MAX_SENTENCES = 2
+# A further sentence is quoted when, by the sentence model, it is at least this likely to be the answer
+# rather than the best one (sigmoid of the difference of their scores; the best against itself is 0.5).
+RIVAL_CHANCE = 0.3
+# "... stems from two key elements." / "... for three reasons:" announces the sentence that follows.
+ANNOUNCES = re.compile(
+    r":$|\b(?:two|three|four|several|a few|following)\s+(?:\w+\s+)?(?:reasons|factors|elements|drivers|things|"
+    r"ways|points|risks|pillars|catalysts|headwinds|tailwinds)\b[^.]*\.?$",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
 class ScoredSentence:
-    text: str
-    hit: Hit
-    meaning: float
-    coverage: float
-    score: float
-    terms: frozenset[str]
-    in_time: bool  # whether it speaks of the time the question asks about (`_source_in_time`, `_names_other_months`)
-    period: Period | None = None  # which of the question's periods its source reports on (`nearest_period`)
-    answers: bool = True  # whether it holds the kind of answer the question wants (`answer_types.holds`)
+    candidate: Candidate
+    score: float  # how well it answers the question (the sentence model); only differences mean anything
+    features: tuple[float, ...]  # as FEATURES
+
+    @property
+    def hit(self) -> Hit:
+        return self.candidate.hit
+
+    @property
+    def text(self) -> str:
+        return self.candidate.text
+
+    def feature(self, name: str) -> float:
+        return self.features[FEATURES.index(name)]
 
 
 class ExtractiveAnswerer:
@@ -78,14 +77,30 @@ class ExtractiveAnswerer:
         self,
         embedder: Embedder,
         vocabulary: Callable[[], KeywordIndex],
-        params: ExtractiveParams | None = None,
+        *,
+        sentence_vectors: Callable[[str], np.ndarray | None] = lambda _: None,
+        embed_question: Callable[[str], np.ndarray] | None = None,
+        model: AnswerModel | None = None,
         glossary: Glossary | None = None,
     ) -> None:
-        self.params = params or ExtractiveParams()
-        self._glossary = glossary or default_glossary()
+        self._model = model
         self._embedder = embedder
         self._vocabulary = vocabulary
-        self._vectors = VectorCache(embedder, max_items=50_000)
+        self._sentence_vectors = sentence_vectors  # chunk id -> its sentences' vectors, kept at ingest
+        self._glossary = glossary or default_glossary()
+        self._vectors = VectorCache(embedder, max_items=20_000)
+        self._embed_question = embed_question or (lambda q: self._vectors.embed([q])[0])
+
+    @property
+    def model(self) -> AnswerModel:
+        """The fitted model, read on first use (evals/fit_answer_model.py computes features before one exists)."""
+        if self._model is None:
+            self._model = default_model()
+        return self._model
+
+    @model.setter
+    def model(self, model: AnswerModel) -> None:
+        self._model = model
 
     def answer(self, question: str, hits: list[Hit]) -> Answer:
         chosen = self.choose(question, self.rank_sentences(question, hits))
@@ -94,92 +109,91 @@ class ExtractiveAnswerer:
         text, citations = compose(chosen)
         return Answer(question=question, text=text, refused=False, citations=citations, hits=hits, backend=self.name)
 
-    def choose(self, question: str, ranked: list[ScoredSentence]) -> list[ScoredSentence]:
-        """The best sentence, then others close to it that add question terms it lacks; [] means refuse.
-
-        "How did tech, the S&P 500 and the Russell 2000 compare?" wants sentences
-        about each index, so a second sentence can earn a bonus for the terms it adds
-        (`coverage_bonus`, a knob calibration sets; 0 on the current dev questions).
-        """
-        p = self.params
-        eligible = [s for s in ranked if s.in_time]
-        threshold = max(
-            p.refusal_threshold,
-            p.unknown_name_threshold if self.unknown_names(question) else 0.0,
-            p.unknown_word_threshold if self.unknown_words(question) else 0.0,
-        )
-        # Every quoted sentence holds the kind of answer asked for, not only the first.
-        answering = [s for s in eligible if s.answers]
-        best = answering[0] if answering else None
-        if best is None or best.score < max(threshold, p.answer_type_ratio * eligible[0].score):
-            return []
-        chosen = [best] + self._one_per_period(best, answering)
-        weights = self._term_weights(question)
-        covered = set().union(*(s.terms for s in chosen))
-        while len(chosen) < p.max_sentences:
-            rest = [(s.score + p.coverage_bonus * _coverage(weights, s.terms - covered), s)
-                    for s in answering if not any(_overlaps(s, c) for c in chosen)]  # fmt: skip
-            if not rest:
-                break
-            value, best = max(rest, key=lambda pair: pair[0])
-            if value < p.keep_ratio * chosen[0].score:
-                break
-            chosen.append(best)
-            covered |= best.terms
-        return chosen
-
-    def _one_per_period(self, best: ScoredSentence, answering: list[ScoredSentence]) -> list[ScoredSentence]:
-        """For a question about several periods, the best answering sentence of each period `best` is not from.
-
-        "Was the Russell 2000 still missing out on record highs in December 2024, as it had
-        been in January?" is answered by one January and one December source, not two of January.
-        A question about more periods than `max_sentences` gets one sentence for each.
-        """
-        chosen: list[ScoredSentence] = []
-        for period in dict.fromkeys(s.period for s in answering if s.period not in (None, best.period)):
-            top = next(s for s in answering if s.period == period)
-            if top.score >= self.params.keep_ratio * best.score and not _overlaps(top, best):
-                chosen.append(top)
-        return chosen
-
     def rank_sentences(self, question: str, hits: list[Hit]) -> list[ScoredSentence]:
-        candidates = _unique_sentences(hits)
-        if not candidates:
+        """Every candidate sentence with its score, best first."""
+        found, table = self.candidate_features(question, hits)
+        if not found:
             return []
-        # One model call for the question and every sentence not seen before (batching is what makes
-        # this fast: at 1k chunks, one call per sentence spent 94% of a question's time here).
-        vectors = self._vectors.embed([question] + [s for s, _ in candidates])
-        question_vector, vectors = vectors[0], vectors[1:]
-        meanings = vectors @ question_vector
-        weights = self._term_weights(question)
-        # Time and answer type are judged here, once per question, not in `choose`, which calibration calls
-        # thousands of times.
-        years, named, kind = set(YEAR.findall(question)), periods(question), answer_types.wanted(question)
-        sources = {hit.chunk_id: hit for _, hit in candidates}.values()  # judged once each, not per sentence
-        source_in_time = {hit.chunk_id: _source_in_time(hit, years, named) for hit in sources}
-        source_period = {hit.chunk_id: nearest_period(named, hit.text, hit.published) for hit in sources}
-        scored = []
-        for (sentence, hit), meaning in zip(candidates, meanings):
-            sentence_terms = frozenset(terms(sentence))
-            coverage = _coverage(weights, sentence_terms)
-            score = self.params.meaning_weight * float(meaning) + (1 - self.params.meaning_weight) * coverage
-            in_time = source_in_time[hit.chunk_id] and not _names_other_months(sentence, named)
-            answers = answer_types.holds(kind, sentence, question)
-            scored.append(
-                ScoredSentence(
-                    sentence, hit, float(meaning), coverage, score, sentence_terms, in_time,
-                    source_period[hit.chunk_id], answers,
-                )
-            )  # fmt: skip
-        return sorted(scored, key=lambda s: -s.score)
+        scores = self.model.sentence.score(table)
+        ranked = [ScoredSentence(c, float(score), tuple(row)) for c, score, row in zip(found, scores, table)]
+        return sorted(ranked, key=lambda s: -s.score)
+
+    def candidate_features(self, question: str, hits: list[Hit]) -> tuple[list[Candidate], np.ndarray]:
+        """The candidate sentences of the hits, and a row of FEATURES for each."""
+        found = candidates(hits)
+        if not found:
+            return [], np.zeros((0, len(FEATURES)))
+        cosines = similarities(self._embed_question(question), found, self._sentence_vectors, self._vectors.embed)
+        return found, features(self._signals(question), found, cosines)
+
+    def answerable_probability(self, question: str, ranked: list[ScoredSentence]) -> float:
+        if not ranked:
+            return 0.0
+        return float(self.model.answerable.probability(np.array([self.question_features(question, ranked)]))[0])
+
+    def question_features(self, question: str, ranked: list[ScoredSentence]) -> list[float]:
+        """QUESTION_FEATURES for a question whose candidates are `ranked` (best first)."""
+        best = ranked[0]
+        asked = self._signals(question)
+        chunk_terms = set(terms(best.hit.text))
+        names_found = sum(n <= chunk_terms for n in asked.names) / len(asked.names) if asked.names else 1.0
+        values = {
+            "best_score": best.score,
+            "best_similarity": max(s.feature("similarity") for s in ranked),
+            "best_coverage": max(s.feature("coverage") for s in ranked),
+            "names_found": max(names_found, best.feature("names_found")),
+            "unknown_share": self._unknown_share(question),
+            "period_fit": best.feature("period_fit"),
+            "answer_type_fit": best.feature("answer_type_fit"),
+        }
+        return [values[name] for name in QUESTION_FEATURES]
+
+    def choose(self, question: str, ranked: list[ScoredSentence]) -> list[ScoredSentence]:
+        """The sentences to quote, best first; [] means refuse."""
+        if not ranked or self.answerable_probability(question, ranked) < self.model.threshold:
+            return []
+        best = ranked[0]
+        chosen = [best, *self._one_per_period(question, best, ranked)]
+        asked = self._signals(question).weights
+        covered = set().union(*(terms(s.text) for s in chosen))
+        for s in ranked[1:]:
+            if len(chosen) >= MAX_SENTENCES or not _rivals(s, best):
+                break
+            adds = set(terms(s.text)) - covered
+            if not any(_overlaps(s, c) for c in chosen) and coverage(asked, adds) > 0:
+                chosen.append(s)
+                covered |= adds
+        return [_with_what_it_announces(s) for s in chosen]
+
+    def _one_per_period(
+        self, question: str, best: ScoredSentence, ranked: list[ScoredSentence]
+    ) -> list[ScoredSentence]:
+        """For a question naming several periods, the best sentence about each period `best` is not about."""
+        named = periods(question)
+        if len(named) < 2:
+            return []
+        period_of = {s.hit.chunk_id: nearest_period(named, s.hit.text, s.hit.published) for s in ranked}
+        chosen, seen = [], {period_of[best.hit.chunk_id]}
+        for s in ranked:
+            period = period_of[s.hit.chunk_id]
+            if period is None or period in seen or not _rivals(s, best):
+                continue
+            seen.add(period)
+            chosen.append(s)
+        return chosen
 
     def unknown_names(self, question: str) -> list[str]:
+        """The question's names that no indexed article uses, a glossary short form read as its phrase."""
         return [
             n for n in names(question) if not self._knows_short_form(n) and any(not self._knows(t) for t in terms(n))
         ]
 
-    def unknown_words(self, question: str) -> list[str]:
-        return [t for t in set(terms(question)) - QUESTION_TERMS if not self._knows(t)]
+    def _unknown_share(self, question: str) -> float:
+        content = set(terms(question)) - QUESTION_TERMS
+        return sum(not self._knows(t) for t in content) / len(content) if content else 0.0
+
+    def _signals(self, question: str) -> QuestionSignals:
+        return read_question(question, self._vocabulary(), self._glossary)
 
     def _knows(self, term: str) -> bool:
         return self._vocabulary().knows(term) or self._knows_short_form(term)
@@ -189,9 +203,10 @@ class ExtractiveAnswerer:
         vocabulary = self._vocabulary()
         return any(all(vocabulary.knows(t) for t in terms(p)) for p in self._glossary.phrases(word))
 
-    def _term_weights(self, question: str) -> dict[str, float]:
-        vocabulary = self._vocabulary()
-        return {t: vocabulary.idf(t) for t in set(terms(question)) - QUESTION_TERMS}
+
+def _rivals(s: ScoredSentence, best: ScoredSentence) -> bool:
+    """Whether `s` is at least RIVAL_CHANCE likely to answer rather than `best` (Bradley-Terry, as fitted)."""
+    return 1.0 / (1.0 + np.exp(best.score - s.score)) >= RIVAL_CHANCE
 
 
 def _overlaps(a: ScoredSentence, b: ScoredSentence) -> bool:
@@ -199,61 +214,13 @@ def _overlaps(a: ScoredSentence, b: ScoredSentence) -> bool:
     return a.text in b.text or b.text in a.text
 
 
-def _source_in_time(hit: Hit, years: set[str], named: list[Period]) -> bool:
-    """Whether a source speaks of the time the question asks about.
-
-    Each year the question names must appear in the chunk or its date, or a named period of that
-    year must cover the publication ("the December 2023 Fed meeting", reported on 2024-01-22) or
-    be named in it as recent ("November's 90.6", reported on 2024-01-10).
-    With named periods, the source must be published in or just after one, or mention it:
-    "the P/E in January 2024" is not answered by a December 2024 "currently 27.23 times".
-    """
-    context_years = set(YEAR.findall(f"{hit.text} {hit.published}"))
-    for year in years:
-        if year in context_years:
-            continue
-        if not any(p.year == int(year) and p.about(hit.text, hit.published) for p in named):
-            return False
-    return not named or any(p.covers(hit.published) or p.mentioned_in(hit.text) for p in named)
-
-
-def _names_other_months(sentence: str, named: list[Period]) -> bool:
-    """Whether the sentence dates itself to other months than those the question names.
-
-    "The NFIB index rose to 91.9 in December from November's 90.6" does not answer a
-    question about January 2024, though it was published then. Only months without a year
-    count: "20% below its November 2021 peak" speaks of now, measured from a past point.
-    """
-    asked = {p.first_month for p in named if p.is_month}
-    if not asked:
-        return False
-    own = {p.first_month for p in periods(sentence) if p.is_month and p.year is None}
-    return bool(own) and not asked & own
-
-
-def _unique_sentences(hits: list[Hit]) -> list[tuple[str, Hit]]:
-    """Sentences of the hits, best hit first; a sentence repeated by chunk overlap is kept once.
-
-    A sentence that leans on the one before comes with it: "He envisions the Russell 2000 reaching
-    as high as 3,000" is only an answer about Tom Lee when read after the sentence naming him.
-    """
-    seen: set[tuple[str, str]] = set()
-    found = []
-    for hit in hits:
-        previous = ""
-        for sentence in split_sentences(hit.text):
-            quoted = f"{previous} {sentence}" if previous and LEANS_ON_PREVIOUS.match(sentence) else sentence
-            previous = sentence
-            key = (hit.article_id, quoted)
-            if key not in seen and len(sentence.split()) >= MIN_SENTENCE_WORDS and ENDS_LIKE_PROSE.search(sentence):
-                seen.add(key)
-                found.append((quoted, hit))
-    return found
-
-
-def _coverage(weights: dict[str, float], sentence_terms: frozenset[str] | set[str]) -> float:
-    total = sum(weights.values())
-    return sum(w for t, w in weights.items() if t in sentence_terms) / total if total else 0.0
+def _with_what_it_announces(s: ScoredSentence) -> ScoredSentence:
+    """'The rally rests on two pillars.' is quoted with the sentence after it, which names them."""
+    c = s.candidate
+    if not c.following or not ANNOUNCES.search(c.sentence):
+        return s
+    extended = Candidate(f"{c.text} {c.following}", c.sentence, c.hit, c.rank, c.index, c.previous, "")
+    return ScoredSentence(extended, s.score, s.features)
 
 
 def compose(chosen: list[ScoredSentence]) -> tuple[str, list[Citation]]:

@@ -48,7 +48,7 @@ class Glossary:
         asked = set(terms(question))
 
         def spell_out(match: re.Match[str]) -> str:
-            phrase = self._phrase(match.group(0))
+            phrase = self._phrase(match.group("form"))
             return match.group(0) if phrase is None or set(terms(phrase)) <= asked else f"{match.group(0)} ({phrase})"
 
         return self._pattern.sub(spell_out, question)
@@ -88,7 +88,9 @@ class Glossary:
     @cached_property
     def _pattern(self) -> re.Pattern[str]:
         keys = sorted(self._lookup, key=len, reverse=True)  # "S&P 500" before "S&P"
-        return re.compile(r"(?<![\w&/'])(?:" + "|".join(re.escape(k) for k in keys) + r")(?![\w&/])", re.IGNORECASE)
+        forms = "|".join(re.escape(k) for k in keys)
+        # "gs's target" -> "gs's (Goldman Sachs) target": a possessive stays with its short form.
+        return re.compile(rf"(?<![\w&/'])(?P<form>{forms})(?:['’]s)?(?![\w&/])", re.IGNORECASE)
 
 
 def _is_everyday_word(key: str) -> bool:

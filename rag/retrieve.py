@@ -181,6 +181,10 @@ class HybridRetriever:
             self._cache.save(generation, chunks, keyword)
         return chunks, keyword
 
+    def sentence_vectors(self, chunk_id: str) -> np.ndarray | None:
+        """The vectors of a chunk's sentences, kept at ingest (rag/sentence_vectors.py); None for older chunks."""
+        return self._view.sentences.get(chunk_id)
+
     def spelling(self) -> SpellingCorrector:
         """A spelling corrector over the live generation's words, built on first use per generation."""
         view = self.refresh()

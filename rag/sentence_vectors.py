@@ -20,15 +20,15 @@ import base64
 
 import numpy as np
 
-from rag.records import Chunk, indexed_text
+from rag.records import Chunk
 from rag.sentences import split_sentences
 
 METADATA_KEY = "sentence_vectors"
 
 
 def indexed_sentences(chunk: Chunk) -> list[str]:
-    """The texts embedded for `chunk`'s sentences: each behind the chunk's header."""
-    return [indexed_text(chunk.header, sentence) for sentence in split_sentences(chunk.text)] or [chunk.indexed_text]
+    """The texts embedded for `chunk`'s sentences: each sentence alone (the whole chunk when it has none)."""
+    return split_sentences(chunk.text) or [chunk.indexed_text]
 
 
 def encode(vectors: np.ndarray) -> str:

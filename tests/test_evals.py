@@ -10,7 +10,7 @@ import pytest
 from evals import metrics as m
 from evals.__main__ import gate
 from evals.__main__ import main as eval_main
-from evals.dataset import load_questions
+from evals.dataset import QUESTIONS_PATH, load_questions
 from evals.report import BASELINE_DIR
 from rag.errors import InputError
 from rag.records import Answer, Citation, Hit
@@ -146,14 +146,20 @@ def test_the_gate_refuses_a_run_baseline_or_limits_it_cannot_judge(capsys: pytes
 
 def test_a_run_writes_json_a_report_and_charts_against_the_baseline(built_index: Path, tmp_path: Path) -> None:
     out = tmp_path / "report"
-    argv = ["--type", "date", "--type", "unanswerable", "--modes", "bm25", "hybrid", "--answerer", "extractive",
-            "--data-dir", str(built_index), "--out", str(out), "--quiet"]  # fmt: skip
+    # A few date and unanswerable questions of each split, copied from the question file as they are.
+    lines = [line for line in QUESTIONS_PATH.read_text().splitlines() if line.startswith("{")]
+    picked = {(s, t): [x for x in lines if f'"split": "{s}"' in x and f'"type": "{t}"' in x][:3]
+              for s in ("dev", "test") for t in ("date", "unanswerable", "number")}  # fmt: skip
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text("\n".join(line for group in picked.values() for line in group) + "\n")
+    argv = ["--questions", str(questions), "--type", "date", "--type", "unanswerable", "--modes", "bm25", "hybrid",
+            "--answerer", "extractive", "--data-dir", str(built_index), "--out", str(out), "--quiet"]  # fmt: skip
     assert eval_main(argv) == 0
 
     runs = {mode: json.loads((out / f"{mode}.json").read_text()) for mode in ("bm25", "hybrid")}
     for mode, run in runs.items():
         assert sorted({q["type"] for q in run["questions"]}) == ["date", "unanswerable"]
-        assert len(run["questions"]) == 6 + 18
+        assert len(run["questions"]) == 12  # the number questions are left out by --type
         assert set(run["by_split"]) == {"dev", "test"}
         for chart in (f"metrics_{mode}.png", f"by_type_{mode}.png"):
             assert (out / chart).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -167,7 +167,7 @@ def test_server_errors_after_the_retries_fall_back_to_extractive(
 def test_timeout_falls_back_to_extractive_with_a_notice(openai_server: OpenAIServer, make_llm_assistant: MakeAssistant):
     openai_server.reply("Too late [1].", delay=10)
     answer = make_llm_assistant(llm_timeout_seconds=0.3, llm_max_retries=0).ask(GOLDMAN)
-    assert answer.backend == "extractive" and answer.citations and "15%" in answer.text
+    assert answer.backend == "extractive" and answer.citations and not answer.refused
     assert f"The model at {openai_server.url} did not answer (timeout after 0.3 s)" in answer.notice
     assert answer.notice.endswith("This answer is extractive.")
 

@@ -53,16 +53,17 @@ def test_vectors_survive_the_round_trip_through_metadata() -> None:
         assert decode(bad) is None
 
 
-def test_each_sentence_is_embedded_behind_the_chunk_header() -> None:
+def test_each_sentence_is_embedded_alone() -> None:
+    # Behind the header, every sentence of an article shared its title's words, and a sentence's similarity
+    # to the question it answers was drowned by them (docs/answering.md).
     chunk = Chunk("a", 0, "Small caps rose. They fell later.", "Title | Wire | 2024-01-02 (January 2, 2024)", 9)
-    assert indexed_sentences(chunk) == [f"{chunk.header}\nSmall caps rose.", f"{chunk.header}\nThey fell later."]
+    assert indexed_sentences(chunk) == ["Small caps rose.", "They fell later."]
 
 
 def test_ingest_keeps_each_chunks_sentence_vectors(assistant: Assistant, local_embedder: RememberingEmbedder) -> None:
     stored = next(c for c, _ in assistant._store.chunks())
     rows = decode(stored.metadata[METADATA_KEY])
-    header = stored.metadata["header"]
-    expected = local_embedder.embed([f"{header}\n{s}" for s in split_sentences(stored.text)])
+    expected = local_embedder.embed(split_sentences(stored.text))
     assert rows is not None and rows.shape == expected.shape
     assert np.allclose(rows, expected, atol=2e-3)
     # Retrieval and the catalogue read the chunk table without them.
@@ -72,15 +73,13 @@ def test_ingest_keeps_each_chunks_sentence_vectors(assistant: Assistant, local_e
 def test_the_dense_score_blends_the_chunk_with_its_best_sentence(
     assistant: Assistant, local_embedder: RememberingEmbedder
 ) -> None:
-    question = "How far below its 2021 record was the Russell 2000 in late January 2024?"
+    question = "how far was the small-cap index from its all-time high early in 2024"
     hits = assistant.retrieve(question, k=5, mode="dense")
-    q = local_embedder.embed([question])[0]
+    q = local_embedder.embed([assistant.read(question)])[0]
     for hit in hits:
         chunk = assistant._retriever.chunk(hit.chunk_id)
         whole = float(local_embedder.embed([f"{chunk.metadata['header']}\n{chunk.text}"])[0] @ q)
-        best = float(
-            np.max(local_embedder.embed([f"{chunk.metadata['header']}\n{s}" for s in split_sentences(chunk.text)]) @ q)
-        )
+        best = float(np.max(local_embedder.embed(split_sentences(chunk.text)) @ q))
         assert hit.dense_similarity == pytest.approx((1 - SENTENCE_WEIGHT) * whole + SENTENCE_WEIGHT * best, abs=2e-3)
     assert [h.dense_rank for h in hits] == [1, 2, 3, 4, 5]
     assert [h.dense_similarity for h in hits] == sorted((h.dense_similarity for h in hits), reverse=True)

@@ -1,0 +1,305 @@
+"""Fit the offline answerer's two decisions and write rag/data/answer_model.json (a script, not a test).
+
+    python -m evals.fit_answer_model --bench ../shared/bench [--squad-index DIR]
+
+1. Which sentence answers. Every answerable SQuAD 2.0 dev question is retrieved over the 646
+   paragraphs as users' questions are (hybrid, k=5); each candidate sentence gets the features of
+   rag/sentence_features.py and the label "holds a gold answer". A pairwise logistic regression
+   (answer against non-answer of the same question) is scored by 5-fold cross-validation grouped
+   by article (no article in both training and scoring), as precision at 1 beside a pointwise
+   logistic regression and the hand-weighted score it replaces (0.7 x similarity + 0.3 x
+   coverage), then fitted on all of them.
+2. Whether to answer. Every dev question of evals/questions.jsonl (never the test split) gets the
+   question features of rag/answer_model.py from its candidates, scored by the sentence model of
+   step 1, and so do 150 SQuAD 2.0 questions asked of the articles (off topic: unanswerable); a
+   logistic regression separates answerable from unanswerable, each weight kept on the side of 0
+   its feature's meaning gives it (fit_signed). Its threshold is chosen on 5-fold
+   cross-validated probabilities of the dev questions: the one that refuses the most unanswerable questions
+   while wrongly refusing at most MAX_FALSE_REFUSALS of the answerable ones. The whole trade-off
+   curve is printed and kept in the file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.optimize import minimize
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold, StratifiedKFold
+from tqdm import tqdm
+
+from evals.dataset import load_questions
+from evals.external import _squad_norm, build, squad_set
+from rag.answer_model import MODEL_PATH, MODEL_VERSION, QUESTION_FEATURES, AnswerModel, Logistic
+from rag.assistant import Assistant
+from rag.extractive import ExtractiveAnswerer
+from rag.sentence_features import FEATURES
+from rag.settings import DEFAULT_CORPUS_DIR
+
+MAX_FALSE_REFUSALS = 0.05
+L2 = 0.01
+# How each question feature may move the answerable probability (fit_signed): only unknown words lower it.
+QUESTION_SIGNS = tuple(-1 if name == "unknown_share" else 1 for name in QUESTION_FEATURES)
+FOLDS = 5
+SEED = 7
+
+
+def standardise(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    mean, scale = rows.mean(axis=0), rows.std(axis=0)
+    scale[scale == 0] = 1.0
+    return mean, scale
+
+
+def fit(rows: np.ndarray, labels: np.ndarray) -> tuple[LogisticRegression, np.ndarray, np.ndarray]:
+    mean, scale = standardise(rows)
+    model = LogisticRegression(C=1.0, max_iter=1000).fit((rows - mean) / scale, labels)
+    return model, mean, scale
+
+
+def fit_signed(
+    rows: np.ndarray, labels: np.ndarray, signs: tuple[int, ...], weights: np.ndarray | None = None
+) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
+    """A logistic regression whose weights keep the signs their features' meanings give them.
+
+    signs[i] = +1: more of feature i can only make "answerable" likelier (a better match); -1: only less
+    likely (more unknown words). Fitted freely, near-miss questions, which match the articles' words well
+    by design, taught a negative weight to coverage: a rule for this question set, not for news.
+    Minimises the mean log-loss plus a small L2 penalty, with L-BFGS-B keeping each weight on its side of 0.
+    """
+    mean, scale = standardise(rows)
+    x = (rows - mean) / scale
+    y = labels.astype(float)
+    w_rows = np.ones(len(y)) if weights is None else weights
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        z = x @ theta[:-1] + theta[-1]
+        p = 1.0 / (1.0 + np.exp(-z))
+        eps = 1e-12
+        value = -np.sum(w_rows * (y * np.log(p + eps) + (1 - y) * np.log(1 - p + eps))) / w_rows.sum()
+        value += 0.5 * L2 * np.sum(theta[:-1] ** 2)
+        gradient_z = w_rows * (p - y) / w_rows.sum()
+        return value, np.append(x.T @ gradient_z + L2 * theta[:-1], gradient_z.sum())
+
+    bounds = [(0.0, None) if sign > 0 else (None, 0.0) for sign in signs] + [(None, None)]
+    theta = minimize(loss, np.zeros(len(signs) + 1), jac=True, method="L-BFGS-B", bounds=bounds).x
+    return theta[:-1], float(theta[-1]), mean, scale
+
+
+def fit_pairwise(rows: np.ndarray, labels: np.ndarray, owners: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Weights w such that sigmoid(w . (a - b)) is the chance that sentence a, not b, holds the answer.
+
+    Each question's sentences holding a gold answer are paired with those that do not, both ways:
+    rows [p, n1, n2] of one question -> differences p-n1, p-n2 (label 1) and n1-p, n2-p (label 0).
+    """
+    mean, scale = standardise(rows)
+    scaled = (rows - mean) / scale
+    differences, wins = [], []
+    for owner in np.unique(owners):
+        mine = np.flatnonzero(owners == owner)
+        positive, negative = mine[labels[mine] == 1], mine[labels[mine] == 0]
+        for p in positive:
+            for n in negative:
+                differences += [scaled[p] - scaled[n], scaled[n] - scaled[p]]
+                wins += [1, 0]
+    model = LogisticRegression(C=1.0, max_iter=1000, fit_intercept=False).fit(np.array(differences), wins)
+    return model.coef_[0], mean, scale
+
+
+def as_logistic(features: tuple[str, ...], model: LogisticRegression, mean: np.ndarray, scale: np.ndarray) -> Logistic:
+    return Logistic(features, model.coef_[0], float(model.intercept_[0]), mean, scale)
+
+
+def to_json(logistic: Logistic) -> dict[str, Any]:
+    return {"features": list(logistic.features), "weights": logistic.weights.round(6).tolist(),
+            "bias": round(logistic.bias, 6), "mean": logistic.mean.round(6).tolist(),
+            "scale": logistic.scale.round(6).tolist()}  # fmt: skip
+
+
+# -- 1. the sentence model, on SQuAD 2.0 -------------------------------------------------------------
+
+
+def squad_rows(assistant: Assistant, limit: int | None) -> tuple[np.ndarray, np.ndarray, list[int], list[str]]:
+    """Candidate features, labels, the question each row belongs to, and each question's article."""
+    answerer: ExtractiveAnswerer = assistant.answerer  # type: ignore[assignment]
+    _, questions = squad_set(BENCH / "squad_v2")
+    answerable = [(qa, pid) for qa, pid in questions if not qa["is_impossible"]][:limit]
+    rows, labels, owners, articles = [], [], [], []
+    for number, (qa, pid) in enumerate(tqdm(answerable, desc="SQuAD candidates", leave=False, mininterval=10)):
+        question = assistant.read(qa["question"])
+        found, table = answerer.candidate_features(question, assistant.retrieve(question, k=5))
+        golds = {_squad_norm(a["text"]) for a in qa["answers"]} - {""}
+        for candidate, row in zip(found, table):
+            rows.append(row)
+            labels.append(any(g in _squad_norm(candidate.sentence) for g in golds))
+            owners.append(number)
+        articles.append(pid.rsplit("-", 1)[0])
+    return np.array(rows), np.array(labels, dtype=int), owners, articles
+
+
+def precision_at_1(scores: np.ndarray, labels: np.ndarray, owners: list[int], questions: set[int]) -> float:
+    """Share of the questions (with some sentence holding the answer) whose top-scored sentence holds it."""
+    best: dict[int, tuple[float, int]] = {}
+    has_answer = set()
+    for score, label, owner in zip(scores, labels, owners):
+        if owner not in questions:
+            continue
+        has_answer |= {owner} if label else set()
+        if owner not in best or score > best[owner][0]:
+            best[owner] = (score, label)
+    return sum(best[o][1] for o in has_answer) / len(has_answer) if has_answer else 0.0
+
+
+def sentence_model(assistant: Assistant, limit: int | None, cache: Path | None) -> tuple[Logistic, dict[str, Any]]:
+    if cache and cache.exists():
+        saved = np.load(cache, allow_pickle=True)
+        rows, labels, owners, articles = saved["rows"], saved["labels"], list(saved["owners"]), list(saved["articles"])
+    else:
+        rows, labels, owners, articles = squad_rows(assistant, limit)
+        if cache:
+            np.savez(cache, rows=rows, labels=labels, owners=np.array(owners), articles=np.array(articles))
+    owner_array = np.array(owners)
+    groups = np.array([articles[o] for o in owners])
+    hand = 0.7 * rows[:, FEATURES.index("similarity")] + 0.3 * rows[:, FEATURES.index("coverage")]
+    fitted_p1, pointwise_p1, hand_p1 = [], [], []
+    for train, held in GroupKFold(n_splits=FOLDS).split(rows, labels, groups):
+        questions, held_owners = set(owner_array[held]), list(owner_array[held])
+        weights, mean, scale = fit_pairwise(rows[train], labels[train], owner_array[train])
+        fitted_p1.append(precision_at_1(((rows[held] - mean) / scale) @ weights, labels[held], held_owners, questions))
+        pointwise, mean, scale = fit(rows[train], labels[train])
+        pointwise_scores = pointwise.decision_function((rows[held] - mean) / scale)
+        pointwise_p1.append(precision_at_1(pointwise_scores, labels[held], held_owners, questions))
+        hand_p1.append(precision_at_1(hand[held], labels[held], held_owners, questions))
+    weights, mean, scale = fit_pairwise(rows, labels, owner_array)
+    record = {
+        "trained_on": f"SQuAD 2.0 dev (16 articles in shared/bench/squad_v2): {len(set(owners))} answerable "
+                      f"questions, {len(rows)} retrieved candidate sentences, label = holds a gold answer",
+        "cross_validation": f"{FOLDS}-fold, grouped by article",
+        "precision_at_1": round(float(np.mean(fitted_p1)), 3),
+        "pointwise_precision_at_1": round(float(np.mean(pointwise_p1)), 3),
+        "hand_weighted_precision_at_1": round(float(np.mean(hand_p1)), 3),
+    }  # fmt: skip
+    print(f"sentence model: P@1 {record['precision_at_1']} (pointwise logistic {record['pointwise_precision_at_1']}, "
+          f"hand-weighted {record['hand_weighted_precision_at_1']}), {record['cross_validation']}")  # fmt: skip
+    return Logistic(FEATURES, weights, 0.0, mean, scale), record
+
+
+# -- 2. the answer-or-refuse model, on the dev questions ---------------------------------------------
+
+
+def question_rows(assistant: Assistant, sentence: Logistic, questions: list[str]) -> np.ndarray:
+    answerer: ExtractiveAnswerer = assistant.answerer  # type: ignore[assignment]
+    placeholder = Logistic(QUESTION_FEATURES, np.zeros(len(QUESTION_FEATURES)), 0.0,
+                           np.zeros(len(QUESTION_FEATURES)), np.ones(len(QUESTION_FEATURES)))  # fmt: skip
+    answerer.model = AnswerModel(sentence, placeholder, 0.0, {})
+    rows = []
+    for asked in tqdm(questions, desc="questions", leave=False, mininterval=10):
+        question = assistant.read(asked)
+        ranked = answerer.rank_sentences(question, assistant.retrieve(question, k=5))
+        rows.append(answerer.question_features(question, ranked) if ranked else [0.0] * len(QUESTION_FEATURES))
+    return np.array(rows)
+
+
+def trade_off(probabilities: np.ndarray, labels: np.ndarray) -> list[dict[str, float]]:
+    curve = []
+    for threshold in np.round(np.arange(0.05, 0.96, 0.05), 2):
+        refused = probabilities < threshold
+        curve.append({"threshold": float(threshold),
+                      "refusal_recall": round(float(refused[labels == 0].mean()), 3),
+                      "false_refusal_rate": round(float(refused[labels == 1].mean()), 3)})  # fmt: skip
+    return curve
+
+
+def off_topic_questions(count: int) -> list[str]:
+    """SQuAD 2.0 questions (about Normans, the Amazon, chemistry ...): unanswerable from any news article here.
+
+    The dev questions' unanswerable ones are near misses, which name what the articles name; without
+    questions about something else entirely, the model would never learn that unknown words mean refuse.
+    """
+    _, questions = squad_set(BENCH / "squad_v2")
+    return [qa["question"] for qa, _ in questions[:: max(1, len(questions) // count)]][:count]
+
+
+def answerable_model(
+    assistant: Assistant, sentence: Logistic, off_topic: int
+) -> tuple[Logistic, float, dict[str, Any]]:
+    dev = [q for q in load_questions() if q.split == "dev"]
+    rows = question_rows(assistant, sentence, [q.question for q in dev])
+    labels = np.array([int(q.answerable) for q in dev])
+    extra = question_rows(assistant, sentence, off_topic_questions(off_topic)) if off_topic else rows[:0]
+    held_out = np.zeros(len(labels))
+    for train, held in StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED).split(rows, labels):
+        fitted = Logistic(
+            QUESTION_FEATURES,
+            *_signed_fit(np.vstack([rows[train], extra]), np.concatenate([labels[train], np.zeros(len(extra))])),
+        )
+        held_out[held] = fitted.probability(rows[held])
+    curve = trade_off(held_out, labels)
+    allowed = [point for point in curve if point["false_refusal_rate"] <= MAX_FALSE_REFUSALS]
+    chosen = max(allowed, key=lambda p: (p["refusal_recall"], -p["false_refusal_rate"])) if allowed else curve[0]
+    print(f"\nanswer-or-refuse, {FOLDS}-fold cross-validated on {len(labels)} dev questions "
+          f"({int(labels.sum())} answerable):")  # fmt: skip
+    print(f"{'threshold':>10} {'refusal recall':>15} {'false refusals':>15}")
+    for point in curve:
+        mark = "  <- chosen" if point is chosen else ""
+        print(
+            f"{point['threshold']:>10.2f} {point['refusal_recall']:>15.3f} {point['false_refusal_rate']:>15.3f}{mark}"
+        )
+    final = Logistic(
+        QUESTION_FEATURES, *_signed_fit(np.vstack([rows, extra]), np.concatenate([labels, np.zeros(len(extra))]))
+    )
+    record = {
+        "trained_on": f"evals/questions.jsonl dev split: {len(labels)} questions, {int(labels.sum())} answerable, "
+                      f"{int((labels == 0).sum())} unanswerable (the test split is never used); and {len(extra)} "
+                      "SQuAD 2.0 questions asked of the five articles, as off-topic unanswerable ones",
+        "cross_validation": f"{FOLDS}-fold stratified, seed {SEED}",
+        "threshold_rule": f"most unanswerable refused with at most {MAX_FALSE_REFUSALS:.0%} of answerable refused",
+        "trade_off": curve,
+    }  # fmt: skip
+    return final, chosen["threshold"], record
+
+
+def _signed_fit(rows: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
+    return fit_signed(rows, labels, QUESTION_SIGNS)
+
+
+def main() -> None:
+    global BENCH
+    parser = argparse.ArgumentParser(prog="python -m evals.fit_answer_model", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    parser.add_argument("--bench", type=Path, default=Path("../shared/bench"))
+    parser.add_argument("--squad-index", type=Path, help="keep (or reuse) the SQuAD index here")
+    parser.add_argument("--limit", type=int, help="only the first N answerable SQuAD questions (for a quick try)")
+    parser.add_argument("--out", type=Path, default=MODEL_PATH)
+    parser.add_argument("--off-topic", type=int, default=150, help="SQuAD questions added as off-topic unanswerable")
+    parser.add_argument("--cache", type=Path, help="keep the SQuAD features here (.npz) and reuse them next time")
+    args = parser.parse_args()
+    BENCH = args.bench
+    with tempfile.TemporaryDirectory() as tmp:
+        squad_dir = args.squad_index or Path(tmp) / "squad"
+        articles, _ = squad_set(BENCH / "squad_v2")
+        squad = build("squad", articles, squad_dir)
+        sentence, sentence_record = sentence_model(squad, args.limit, args.cache)
+        own = Assistant(data_dir=Path(tmp) / "own", corpus_dir=DEFAULT_CORPUS_DIR, show_progress=False,
+                        openai_api_key="", openai_base_url="")  # fmt: skip
+        answerable, threshold, answerable_record = answerable_model(own, sentence, args.off_topic)
+    data = {
+        "version": MODEL_VERSION,
+        "written": dt.date.today().isoformat(),
+        "written_by": "python -m evals.fit_answer_model",
+        "sentence": {**to_json(sentence), **sentence_record},
+        "answerable": {**to_json(answerable), "threshold": threshold, **answerable_record},
+    }
+    args.out.write_text(json.dumps(data, indent=1) + "\n")
+    print(f"\nwrote {args.out}")
+
+
+BENCH = Path("../shared/bench")
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+"""The offline answerer's decisions on invented text, with a fixed model of our own (not the fitted one).
+
+The fixed model scores a sentence by its coverage of the question's terms alone, and answers when
+the best coverage reaches 0.3, so each test controls what wins by the words it uses.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rag.answer_model import QUESTION_FEATURES, AnswerModel, Logistic, default_model
+from rag.extractive import ExtractiveAnswerer, compose
+from rag.glossary import Glossary
+from rag.keyword import KeywordIndex
+from rag.records import Hit
+from rag.sentence_features import FEATURES, candidates, features, read_question
+from tests.fakes import HashingEmbedder
+
+
+def one_hot(names: tuple[str, ...], name: str, weight: float) -> np.ndarray:
+    return np.array([weight if n == name else 0.0 for n in names])
+
+
+def fixed_model(threshold: float = 0.5) -> AnswerModel:
+    """Sentence score = 2 x coverage; answerable probability = sigmoid(20 x (best coverage - 0.3))."""
+    sentence = Logistic(FEATURES, one_hot(FEATURES, "coverage", 2.0), 0.0, np.zeros(len(FEATURES)),
+                        np.ones(len(FEATURES)))  # fmt: skip
+    answerable = Logistic(QUESTION_FEATURES, one_hot(QUESTION_FEATURES, "best_coverage", 20.0), -6.0,
+                          np.zeros(len(QUESTION_FEATURES)), np.ones(len(QUESTION_FEATURES)))  # fmt: skip
+    return AnswerModel(sentence, answerable, threshold, {})
+
+
+def hit(text: str, *, chunk: str = "c1", published: str = "2031-03-02", publisher: str = "Daily Ledger") -> Hit:
+    return Hit(chunk_id=chunk, article_id=f"a-{chunk}", title="t", publisher=publisher, published=published,
+               text=text, position=0, score=1.0)  # fmt: skip
+
+
+def answerer(*texts: str) -> ExtractiveAnswerer:
+    vocabulary = KeywordIndex([f"v{i}" for i in range(len(texts))], list(texts))
+    glossary = Glossary({"ZQX": ("Zephyr Quartz Index",)})
+    return ExtractiveAnswerer(HashingEmbedder(), lambda: vocabulary, model=fixed_model(), glossary=glossary)
+
+
+def test_the_best_covering_sentence_is_quoted_with_its_source_and_date() -> None:
+    text = "Orchard Capital expects the Zephyr Quartz Index to gain 12% next year. Weather was mild in March."
+    answer = answerer(text).answer("What gain does Orchard Capital expect for the Zephyr Quartz Index?", [hit(text)])
+    assert not answer.refused
+    assert answer.text == (
+        "As of 2031-03-02, Daily Ledger reported: Orchard Capital expects the Zephyr Quartz Index to gain 12% "
+        "next year. [1]"
+    )
+    assert [c.n for c in answer.citations] == [1] and answer.citations[0].chunk_id == "c1"
+
+
+def test_too_little_evidence_is_refused() -> None:
+    text = "Orchard Capital expects the Zephyr Quartz Index to gain 12% next year."
+    answer = answerer(text).answer("What dividend did Pelican Mills pay in 2030?", [hit(text)])
+    assert answer.refused and answer.citations == []
+
+
+def test_a_sentence_leaning_on_the_one_before_comes_with_it() -> None:
+    text = "Mara Quill of Orchard Capital is upbeat. She sees the Zephyr Quartz Index at 900. Rates matter."
+    found = candidates([hit(text)])
+    assert [c.text for c in found] == [
+        "Mara Quill of Orchard Capital is upbeat.",
+        "Mara Quill of Orchard Capital is upbeat. She sees the Zephyr Quartz Index at 900.",
+    ]  # "Rates matter." is too short to answer anything
+
+
+def test_headings_are_not_candidates() -> None:
+    found = candidates([hit("Analysts weigh in on the quartz rally\nThe rally has further to run, brokers said.")])
+    assert [c.sentence for c in found] == ["The rally has further to run, brokers said."]
+
+
+def test_a_sentence_announcing_what_follows_brings_it() -> None:
+    text = ("The quartz rally in Zephyr stems from two key elements. Cheaper credit reached miners in spring. "
+            "Demand from glassworks doubled.")  # fmt: skip
+    answer = answerer(text).answer("What does the quartz rally in Zephyr stem from?", [hit(text)])
+    assert "two key elements. Cheaper credit reached miners in spring. [1]" in answer.text
+
+
+def test_a_second_sentence_is_quoted_only_when_it_adds_what_was_asked() -> None:
+    first = "Orchard Capital sees the Zephyr Quartz Index rising 12% on strong glass demand."
+    echo = "Orchard Capital sees the Zephyr Quartz Index rising on demand."  # close, but adds nothing asked
+    adds = "Pelican Mills sees the Zephyr Quartz Index rising 8%."  # adds "Pelican Mills"
+    question = "How much do Orchard Capital and Pelican Mills see the Zephyr Quartz Index rising?"
+    a = answerer(first, echo, adds)
+    one = a.answer(question, [hit(first), hit(echo, chunk="c2")])
+    two = a.answer(question, [hit(first), hit(adds, chunk="c2", publisher="Port Gazette")])
+    assert len(one.citations) == 1
+    assert len(two.citations) == 2 and {c.publisher for c in two.citations} == {"Daily Ledger", "Port Gazette"}
+
+
+def test_a_question_about_two_periods_gets_a_sentence_about_each() -> None:
+    march = "In March 2031 the Zephyr Quartz Index rose 4% as miners hired."
+    july = "In July 2031 the Zephyr Quartz Index rose 9% after the merger."
+    question = "How did the Zephyr Quartz Index move in March 2031 and in July 2031?"
+    hits = [hit(march, published="2031-04-02"), hit(july, chunk="c2", published="2031-08-01")]
+    answer = answerer(march, july).answer(question, hits)
+    assert {c.published for c in answer.citations} == {"2031-04-02", "2031-08-01"}
+
+
+def test_a_short_form_counts_as_its_phrase() -> None:
+    text = "The Zephyr Quartz Index closed at a record on Friday."
+    a = answerer(text)
+    asked = read_question("Where did the ZQX close on Friday?", KeywordIndex(["v"], [text]), Glossary(
+        {"ZQX": ("Zephyr Quartz Index",)}))  # fmt: skip
+    row = features(asked, candidates([hit(text)]), np.array([0.5]))[0]
+    assert row[FEATURES.index("names_found")] == 1.0  # "ZQX" found as "Zephyr Quartz Index"
+    assert a.unknown_names("Where did the ZQX close?") == [] and a.unknown_names("Where did the QQZ close?") == ["QQZ"]
+
+
+def test_the_features_are_on_their_documented_scales() -> None:
+    text = "Orchard Capital expects the Zephyr Quartz Index to gain 12% in March 2031. Other news followed today."
+    asked = read_question("What gain for the Zephyr Quartz Index in March 2031?", KeywordIndex(["v"], [text]),
+                          Glossary({}))  # fmt: skip
+    found = candidates([hit(text, published="2031-03-05")])
+    table = features(asked, found, np.array([0.8, 0.2]))
+    best = dict(zip(FEATURES, table[0]))
+    assert best["similarity"] == 0.8 and best["similarity_gap"] == 0.0 and table[1][1] == pytest.approx(-0.6)
+    assert best["coverage"] == 1.0 and best["coverage_gap"] == 0.0 and best["retrieval_rank"] == 1.0
+    assert best["names_found"] == 1.0 and best["answer_type_fit"] == 1.0 and best["period_fit"] == 1.0
+    assert all(0.0 <= table[1][i] <= 1.0 for i in (0, 2, 4, 5, 6, 7, 8, 9))
+
+
+def test_the_shipped_model_matches_the_features_and_says_what_it_was_trained_on() -> None:
+    model = default_model()
+    assert model.sentence.features == FEATURES and model.answerable.features == QUESTION_FEATURES
+    assert "SQuAD 2.0" in model.record["sentence"]["trained_on"]
+    assert "test split is never used" in model.record["answerable"]["trained_on"]
+    assert 0.0 < model.threshold < 1.0 and model.record["answerable"]["trade_off"]
+
+
+def test_composing_groups_quotes_by_source() -> None:
+    a = answerer("x")
+    text = "Orchard Capital expects a 12% gain in quartz. Pelican Mills expects 8% in quartz."
+    ranked = a.rank_sentences("What gain do Orchard Capital and Pelican Mills expect in quartz?", [hit(text)])
+    body, citations = compose(ranked[:2])
+    assert body.count("Daily Ledger reported") == 1 and body.count("[1]") == 2 and len(citations) == 1
