@@ -1,17 +1,17 @@
 """What kind of answer a question asks for, and whether a sentence holds one.
 
-A sentence can share every word of a question and still not answer it: "What forward P/E
-does the Nasdaq-100 trade at?" is not answered by "the S&P 600 – S&P 500 forward P/E
+A sentence can share every word of a question and still not answer it: "At what forward P/E
+is the S&P 600 priced?" is not answered by "the S&P 600 – S&P 500 forward P/E
 spread remains in the bottom decile", which has no figure, only index names.
 
-    wanted("How much did the Russell 2000 gain in November 2024?") -> "number"
-    holds("number", "It ended November with an 11% increase.", question) -> True
+    wanted("How far did micro-caps climb in March 2023?") -> "number"
+    holds("number", "It ended March with an 11% increase.", question) -> True
     holds("number", "Forward multiples show a similar trend for the S&P 600.", question) -> False
 
 A figure must also measure what was asked: "What P/E ...?" is not answered by "20% off its
 all-time highs" (`_names_measure`).
 
-Only questions whose wording settles the type get one; "What set off the shift?" gets None
+Only questions whose wording settles the type get one; "What sparked the turn?" gets None
 and any sentence may answer it.
 """
 
@@ -37,7 +37,7 @@ _NAME_QUESTION = re.compile(
     r"|\bname of\b",
     re.IGNORECASE,
 )
-_CHOICE = re.compile(r"\bor\b", re.IGNORECASE)  # "Morgan Stanley or Goldman Sachs?": the answer is in the question
+_CHOICE = re.compile(r"\bor\b", re.IGNORECASE)  # "UBS or Barclays?": the answer is in the question
 
 # Numbers that are part of a name, not a figure: "Russell 2000", "S&P 500", "Nasdaq 100", "Q2".
 _NAMED_NUMBER = re.compile(r"(?:Russell|S&P|Nasdaq-?|Dow|FTSE|Stoxx|Nikkei|Q)\s*\d+", re.IGNORECASE)

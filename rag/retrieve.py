@@ -251,8 +251,8 @@ class HybridRetriever:
         text_scores = scores
         time_rank: dict[str, int] = {}
         if named:
-            # A ranking per named period, of the candidates about it, lets "What set off the shift in
-            # sentiment in July 2024?" prefer the July articles. One ranking for all periods together
+            # A ranking per named period, of the candidates about it, lets "Why did the mood turn
+            # in July 2024?" prefer the July articles. One ranking for all periods together
             # would let the period with more articles fill the top k. Each chunk ranks for one period
             # at most (the nearest), so the rankings are disjoint and one rank per chunk holds them all.
             fused = _ranked(scores)
@@ -263,8 +263,8 @@ class HybridRetriever:
             if len(set(nearest.values()) - {None}) > 1:
                 # A question about several periods is a retrieval per period: dense and BM25 ranks count
                 # among the chunks about the same period. Counted over all chunks, the period whose text
-                # is nearer the question's wording took the top ranks: "Did the valuation discount
-                # Goldman flagged in January 2024 still exist in July 2024?" had five January chunks
+                # is nearer the question's wording took the top ranks: "Was the cheapness Goldman
+                # pointed to in January 2024 still there by July 2024?" had five January chunks
                 # above July's "the valuation gap remains significant".
                 fusion_ranks = (
                     _ranks_within_periods([cid for cid, _ in dense], nearest),

@@ -1,12 +1,11 @@
 """Each chunk's sentences, embedded one by one at ingest and kept in the chunk's metadata.
 
 A chunk's vector is the mean of about 200 tokens on several topics, so a question about one of
-its sentences can land far from it: "Did the valuation discount still exist in July 2024?" and the
-chunk that ends "the valuation gap remains significant". The dense retriever therefore also scores
-each candidate chunk by its best sentence (rag/retrieve.py). Each sentence is embedded behind the
-chunk's header, as the chunk is, so the source and the date stay in view:
-
-    "Rotation from tech winners ... | Investing.com | 2024-07-18 (July 18, 2024)\\nThe trailing multiple ..."
+its sentences can land far from it. The dense retriever therefore also scores each candidate chunk
+by its best sentence (rag/retrieve.py), and the offline answerer reads these vectors to score the
+sentences it may quote (rag/sentence_features.py) instead of embedding them per question. Each
+sentence is embedded alone: behind the chunk's header, every sentence of an article shared the
+title's words, and how close a sentence came to the question it answers was drowned by them.
 
 Chroma metadata holds strings, not arrays, so the vectors are stored as their width and their
 float16 bytes in base64, "384:AAA8..." (1,024 characters a sentence at 384 dimensions). Kept there,

@@ -30,6 +30,7 @@ DEFAULT_CHUNK_OVERLAP_SENTENCES = 1
 DEFAULT_TOP_K = 5
 DEFAULT_RRF_K = 60
 DEFAULT_MAX_QUESTION_CHARS = 1000
+DEFAULT_READ_QUESTIONS = True  # correct typos and spell out short forms before searching (rag/question_reading.py)
 DEFAULT_LLM_MODEL = "gpt-4o-mini"
 DEFAULT_LLM_TIMEOUT_SECONDS = 30.0
 DEFAULT_LLM_MAX_RETRIES = 2
@@ -112,9 +113,7 @@ class Settings:
     top_k: int = DEFAULT_TOP_K
     rrf_k: int = DEFAULT_RRF_K
     max_question_chars: int = DEFAULT_MAX_QUESTION_CHARS
-    # Correct typos against the index's words and spell out finance short forms before searching
-    # (rag/question_reading.py); off, questions are searched as typed.
-    read_questions: bool = True
+    read_questions: bool = DEFAULT_READ_QUESTIONS
     # The LLM answers only when an endpoint is configured: a key, or a base URL (local servers need no key).
     openai_api_key: Secret = field(default_factory=lambda: Secret.from_env("OPENAI_API_KEY"))
     openai_base_url: str = ""

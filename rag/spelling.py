@@ -1,6 +1,6 @@
 """Typos in questions, corrected against the words the indexed articles themselves use (symspellpy).
 
-    correct("goldmen's forcast for the russel 2000") -> "goldman's forecast for the russell 2000"
+    correct("goldmen's outlok on the russel 2000") -> "goldman's outlook on the russell 2000"
 
 Only a word that is neither in the index nor among the 20,000 commonest English words is
 changed: into the nearest word of the index within one edit for words of up to 6 letters

@@ -4,13 +4,13 @@ News about a period is published during it or soon after, so a period points ret
 the articles of its time (`Period.covers`) and lets the answerer notice when the only
 evidence speaks of another time:
 
-    periods("How had rates moved between late 2023 and December 2024?")
-    -> [Period(2023-09-01 .. 2023-12-31, 'late 2023'), Period(2024-12-01 .. 2024-12-31, 'December 2024')]
+    periods("Did yields climb from late 2022 to March 2023?")
+    -> [Period(2022-09-01 .. 2022-12-31, 'late 2022'), Period(2023-03-01 .. 2023-03-31, 'March 2023')]
 
 A bare year ("in 2024") is not a period here: in these articles it is mostly a forecast
 horizon ("a rally in 2024", written in December 2023), not the time of the news.
 A month without a year ("mid-July") matches that month in any year. A period right after
-"by" is skipped: "3,000 by the end of 2024" is a forecast's deadline, not when it was reported
+"by" is skipped: "6,000 by the end of 2025" is a forecast's deadline, not when it was reported
 (and "by mid-2024" may be either).
 """
 
@@ -42,7 +42,7 @@ _YEAR_PART = (
     r"|first half of|second half of|(?:the )?(?P<ordinal>first|second|third|fourth) quarter of|q(?P<q>[1-4]))"
 )
 _YEAR_PHRASE = re.compile(rf"\b{_YEAR_PART}[- ]?(?:the year )?(?P<year>(?:19|20)\d{{2}})\b", re.IGNORECASE)
-# "the last trading day of 2024": the year's last weekday (December 31, 2024; December 29, 2023), as a day.
+# "the final trading session of 2023": the year's last weekday (December 29, 2023; December 31, 2024), as a day.
 _YEAR_END_DAY = re.compile(
     r"\b(?:last|final|closing) (?:trading )?(?:day|session) of (?:the year )?(?P<year>(?:19|20)\d{2})\b", re.IGNORECASE
 )
@@ -167,7 +167,7 @@ def periods(text: str) -> list[Period]:
 def nearest_period(named: list[Period], text: str, published: str) -> Period | None:
     """The named period a source (its text, its ISO date) reports on; the nearest when it is about several.
 
-    "late December 2023 versus late January 2024": an article of 2024-01-22 is about both
+    "late December 2023 compared with late January 2024": an article of 2024-01-22 is about both
     (published just after one, during the other) but speaks for late January only, so it
     does not crowd out the December news in retrieval or in the answer.
     """
@@ -196,7 +196,7 @@ def _year_period(match: re.Match[str]) -> Period:
     if quarter:
         first, last = 3 * quarter - 2, 3 * quarter
     elif part.startswith("first") and "half" not in part:
-        first, last = 1, 2  # "the first weeks of 2024"
+        first, last = 1, 2  # "the first weeks of 2023"
     else:
         first, last = _YEAR_PARTS[part]
     return Period(first, 1, last, 31, year, match.group(0))

@@ -6,43 +6,43 @@ from rag.answer_types import holds, wanted
 
 
 def test_question_wording_sets_the_kind() -> None:
-    assert wanted("How much did the Russell 2000 gain in November 2024?") == "number"
-    assert wanted("What is the S&P 600's forward price-to-earnings ratio?") == "number"
-    assert wanted("On what date did the Fed cut?") == "date"
+    assert wanted("By how much did the Dow rise in May 2019?") == "number"
+    assert wanted("What's the Stoxx 600's trailing price-to-earnings ratio?") == "number"
+    assert wanted("On what day did the ECB hike?") == "date"
     assert wanted("Who is the Fundstrat strategist?") == "name"
     assert wanted("Which Citi analyst wrote the note?") == "name"
-    assert wanted("What set off the shift in sentiment?") is None
+    assert wanted("What sparked the change in mood?") is None
     # The answer is in the question: any sentence may settle it.
-    assert wanted("Who sees deeper cuts, Morgan Stanley or Goldman Sachs?") is None
+    assert wanted("Who sees deeper cuts, Barclays or UBS?") is None
 
 
 def test_figures_do_not_count_when_they_are_part_of_an_index_name() -> None:
-    question = "What forward P/E does the S&P 600 trade at?"
+    question = "At what forward P/E is the S&P 600 priced?"
     assert not holds("number", "The S&P 600 – S&P 500 forward P/E spread is in the bottom decile.", question)
     assert holds("number", "The Russell 2000 trades at 27.23 times earnings.", question)
 
 
 def test_dates_need_a_day_a_weekday_or_a_month_and_year() -> None:
-    question = "On what date did the survey run?"
+    question = "What day was the poll taken?"
     assert holds("date", "A survey conducted from Jan. 5-11 showed it.", question)
     assert holds("date", "The Fed met on Wednesday.", question)
     assert not holds("date", "The Fed plans to cut rates in 2024.", question)
 
 
 def test_names_must_be_new_to_the_question() -> None:
-    question = "What's the name of the Citi analyst behind the note?"
+    question = "Which Citi analyst penned the memo?"
     assert not holds("name", "But the valuation gap remains significant, Citi analysts noted.", question)
     assert holds("name", "Citi's Scott Chronert wrote the note.", question)
     assert holds(None, "anything at all", question)
 
 
 def test_a_figure_counts_only_when_its_sentence_names_the_measure_asked_for() -> None:
-    question = "What P/E was the iShares Russell 2000 ETF trading at in January 2024?"
+    question = "What P/E did the Vanguard Small-Cap ETF trade at in March 2023?"
     assert not holds("number", "The Russell 2000 is still about 20% off its all-time highs.", question)
-    assert holds("number", "The PE ratio of the iShares Russell 2000 ETF is 27.23 times.", question)
-    price = "What was bitcoin's price when the Russell 2000 neared 2,500?"
-    assert not holds("number", "The Russell 2000 came close to its high at 2,442.74 points.", price)
-    assert holds("number", "Bitcoin traded at $96,000.", price)
+    assert holds("number", "The PE ratio of the Vanguard Small-Cap ETF is 19.4 times.", question)
+    price = "What was ether's price when the Dow neared 40,000?"
+    assert not holds("number", "The Dow came close to its high at 39,812.5 points.", price)
+    assert holds("number", "Ether traded at $3,100.", price)
     # An index's price is its level; whose price it is matters only when the question says.
     assert holds("number", "It came close to its high at 2,442.74 points.", "What price did the Russell 2000 reach?")
     # Measures that prose often leaves unsaid are not required: "rose to 91.9" is a reading.
@@ -50,12 +50,12 @@ def test_a_figure_counts_only_when_its_sentence_names_the_measure_asked_for() ->
 
 
 def test_measure_questions_in_other_spellings() -> None:
-    pe = "Currently, the PE ratio of the iShares Russell 2000 ETF is 27.23 times."
-    assert holds("number", pe, "What's the PE ratio of the iShares Russell 2000 ETF?")  # "What" is nobody's owner
-    assert holds("number", pe, "What’s the iShares Russell 2000 ETF’s P/E ratio?")
+    pe = "Currently, the PE ratio of the Vanguard Small-Cap ETF is 19.4 times."
+    assert holds("number", pe, "What's the PE ratio of the Vanguard Small-Cap ETF?")  # "What" is nobody's owner
+    assert holds("number", pe, "What’s the Vanguard Small-Cap ETF’s P/E ratio?")
     assert not holds("number", "The Russell 2000 is up only 10.5% this year.", "What’s the price of gold?")
     # An owner ending in a full stop is still found in the sentence.
     assert holds("number", "U.S. crude traded at $80 a barrel.", "What is the price of U.S. crude?")
-    assert holds("number", "Gold traded at $2,000.", "What was the price of gold.")
+    assert holds("number", "Silver traded at $24.", "What is the price of silver.")
     # A letter that case-folds to ASCII is not read as a measure (it once raised KeyError).
     assert holds("number", "Gold is up 10.5%.", "What is the prİce of gold?")

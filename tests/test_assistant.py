@@ -25,7 +25,7 @@ def test_answer_has_the_documented_shape(assistant: Assistant) -> None:
 
 def test_every_marker_has_one_citation_numbered_in_order_of_first_use(assistant: Assistant) -> None:
     for question in [
-        "How did the Russell 2000 do in December 2023 compared with the S&P 500?",
+        "In December 2023, did the Russell 2000 beat the S&P 500? By how much?",
         "What are Fed rate expectations for 2025 according to CME, Morgan Stanley and Goldman?",
     ]:
         ans = assistant.ask(question)
@@ -35,13 +35,13 @@ def test_every_marker_has_one_citation_numbered_in_order_of_first_use(assistant:
 
 
 def test_answers_name_the_source_and_its_date(assistant: Assistant) -> None:
-    ans = assistant.ask("What is the PE ratio of the iShares Russell 2000 ETF?")
+    ans = assistant.ask("iShares Russell 2000 ETF: what's its PE ratio?")
     assert "27.23" in ans.text
     assert "As of 2024-12-03, Golden10 Data reported" in ans.text
 
 
 def test_questions_the_articles_cannot_answer_are_refused(assistant: Assistant) -> None:
-    for question in ["What did Tesla deliver in the second quarter?", "Which team won the 1998 football world cup?"]:
+    for question in ["How many cars did Tesla ship in Q2?", "Which team won the 1998 football world cup?"]:
         ans = assistant.ask(question)
         assert ans.refused and ans.text == REFUSAL and ans.citations == []
         assert ans.hits  # what was looked at is still shown

@@ -25,7 +25,7 @@ def test_help_lists_the_commands(tmp_path: Path) -> None:
 
 
 def test_ask_prints_the_answer_then_numbered_sources(index_copy: Path) -> None:
-    out = rag("ask", "What return does Goldman Sachs expect from the Russell 2000 over 12 months?", data_dir=index_copy)
+    out = rag("ask", "Goldman Sachs sees what 12-month return for the Russell 2000?", data_dir=index_copy)
     assert out.returncode == 0, out.stderr
     assert "15%" in out.stdout
     assert "Sources:\n  [1] " in out.stdout and "(Moomoo News Global, 2024-01-10)" in out.stdout
@@ -73,7 +73,7 @@ def test_ingest_html_and_pdf_with_flags_that_win_over_the_files_metadata(index_c
     assert "WARNING" not in out.stderr and "Traceback" not in out.stderr
     # Only the HTML page gives the Russell 2000's move, so its title shows the flags reached it too.
     answer = rag(
-        "ask", "How much did the Russell 2000 add on Thursday?", "--publisher", "Flag Wire", data_dir=index_copy
+        "ask", "How much was added by the Russell 2000 on Thursday?", "--publisher", "Flag Wire", data_dir=index_copy
     )
     assert answer.returncode == 0, answer.stderr
     assert "(Flag Wire, 2024-05-03)" in answer.stdout and "Regional banks lead small caps higher" in answer.stdout

@@ -178,7 +178,7 @@ def test_a_republished_copy_is_reported_and_shown_once_in_answers(tmp_path: Path
     assert any("near-duplicate: wire-copy repeats 000_c205bd33b4339b3e" in line for line in report.details())
     assert story_of(a)["wire-copy"] == GOLDMAN and story_of(a)[GOLDMAN] == ""
 
-    question = "What return does Goldman Sachs expect from the Russell 2000 over the next 12 months?"
+    question = "How much does Goldman Sachs see the Russell 2000 returning in the coming year?"
     for mode in ("hybrid", "dense", "bm25"):
         hits = a.retrieve(question, k=10, mode=mode)
         articles = {h.article_id for h in hits}
@@ -245,7 +245,7 @@ def test_a_copy_dated_in_another_period_takes_no_rank_from_that_periods_chunks(
 ) -> None:
     # A July wire copy of January's Goldman story is dropped from the hits in favour of the original, but
     # counted before it was dropped, it took July's top ranks, and July's own evidence fell out of the top 5.
-    question = "Were small caps still cheap in July 2024, as Goldman said they were in January 2024?"
+    question = "Goldman called small caps cheap in January 2024; were they still inexpensive in July 2024?"
     (corpus_copy / "july-wire.txt").write_text(republished(GOLDMAN, published="2024-07-20"))
     a = Assistant(data_dir=tmp_path / "idx", corpus_dir=corpus_copy, embedder=local_embedder, show_progress=False)
     with_copy = a.retrieve(question, k=5)

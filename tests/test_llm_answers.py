@@ -19,7 +19,7 @@ from rag import REFUSAL, Answer, Assistant, AuthError, ConfigError
 from tests.conftest import LLM_TEST_KEY, RememberingEmbedder
 from tests.openai_server import OpenAIServer, Request, deltas
 
-GOLDMAN = "What does Goldman Sachs expect from the Russell 2000 over the next 12 months?"
+GOLDMAN = "What does Goldman Sachs expect the Russell 2000 to do in the coming year?"
 MakeAssistant = Callable[..., Assistant]
 
 
@@ -40,7 +40,7 @@ def test_answer_is_cited_renumbered_and_checked(openai_server: OpenAIServer, mak
     openai_server.reply(
         f"As of 2024-01-10, Goldman Sachs analysts predicted the Russell 2000 would return about 15% over the "
         f"next twelve months [{yahoo}, {goldman}]. Goldman strategists expect small caps to outpace the S&P 500 "
-        f"over the next 12 months [{goldman}][{yahoo}]. Goldman expects the Russell 2000 to return 40% by March "
+        f"for the coming 12 months [{goldman}][{yahoo}]. Goldman expects the Russell 2000 to return 40% by March "
         f"[{goldman}]. Small caps also have a cousin index [99]."
     )
 
@@ -60,7 +60,7 @@ def test_answer_is_cited_renumbered_and_checked(openai_server: OpenAIServer, mak
 
 
 def test_only_cited_sources_are_listed(openai_server: OpenAIServer, make_llm_assistant: MakeAssistant):
-    openai_server.reply("Goldman Sachs sees a 15% upside for the Russell 2000 in the next 12 months [3].")
+    openai_server.reply("Goldman Sachs sees the Russell 2000 with a 15% upside in the next 12 months [3].")
     answer = make_llm_assistant().ask(GOLDMAN)
     assert len(answer.hits) == 5 and [c.n for c in answer.citations] == [1]
     assert answer.text.endswith("[1].")
@@ -256,3 +256,24 @@ def test_the_key_is_read_lazily_and_never_shown(openai_server: OpenAIServer, mak
     answer = assistant.ask(GOLDMAN)
     for text in (repr(assistant.settings), str(assistant.settings), repr(answer), repr(assistant.answerer)):
         assert LLM_TEST_KEY not in text
+
+
+def test_the_model_path_does_not_import_the_extractive_chooser() -> None:
+    """The model decides alone: nothing rag/llm.py reads, directly or through other rag modules, is rag/extractive."""
+    import ast
+
+    rag_dir = Path(__file__).resolve().parent.parent / "rag"
+
+    def imports(module: str) -> set[str]:
+        tree = ast.parse((rag_dir / f"{module.removeprefix('rag.').replace('.', '/')}.py").read_text())
+        found = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+        found |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        return {m for m in found if m.startswith("rag.")}
+
+    seen, todo = set(), ["rag.llm"]
+    while todo:
+        module = todo.pop()
+        if module not in seen and (rag_dir / f"{module.removeprefix('rag.').replace('.', '/')}.py").exists():
+            seen.add(module)
+            todo += imports(module)
+    assert "rag.extractive" not in seen and "rag.chat" in seen

@@ -14,13 +14,13 @@ GOLDMAN = (
     "Goldman Sachs strategists are now anticipating the Russell 2000 small-cap index will outpace the S&P 500 "
     "for the next 12 months.\nAnalysts at Goldman Sachs predict that the Russell 2000 index will return about 9% "
     "over the next six months and 15% over the next twelve months. According to Goldman's projection, the "
-    "large-cap S&P 500 would rise by 7% by the end of 2024, to close at 5100."
+    "large-cap S&P 500 would rise by 7% by end-2024, to close at 5100."
 )
 VALUATION = (
-    "The Russell 2000 price-to-book multiple shows that small-cap stocks are currently trading at cheap valuations "
+    "The price-to-book multiple of the Russell 2000 shows that small-cap stocks are currently trading at cheap valuations "
     "in comparison to historical levels, which is another point made by Goldman's analysts.\nAlthough the analysts "
-    "acknowledge that a decline in investor expectations for US economic growth poses the biggest danger to the "
-    "small-cap outlook, they also point out that the lower values provide a safety net for the Russell 2000 even "
+    "acknowledge that a decline in investor expectations for US economic growth poses the biggest danger to "
+    "small-cap prospects, they also point out that the lower values provide a safety net for the Russell 2000 even "
     "in the event of slower-than-expected growth."
 )
 RATES = (

@@ -69,8 +69,8 @@ def test_the_extractive_assistant_rewrites_by_keywords(
         ("and what about in July?", "Goldman Sachs Russell 2000 and what about in July?"),
         ("What about the S&P 500?", "Goldman Sachs Russell 2000 What about the S&P 500?"),
         ("Did they change it later?", "Goldman Sachs Russell 2000 Did they change it later?"),
-        ("How did the NFIB small business optimism index move in December?",
-         "How did the NFIB small business optimism index move in December?"),  # stands alone: kept
+        ("Where did the NFIB index of small-business optimism head in December?",
+         "Where did the NFIB index of small-business optimism head in December?"),  # stands alone: kept
         ("What did Goldman say about the Russell 2000 valuations?",
          "What did Goldman say about the Russell 2000 valuations?"),
     ],
@@ -103,6 +103,6 @@ def test_an_unfinished_turn_counts_as_an_empty_answer() -> None:
 
 
 def test_keyword_rewrite_carries_a_slashed_abbreviation_whole() -> None:
-    history = [("What is the P/E of the iShares Russell 2000 ETF?", "27.23 times [1].")]
+    history = [("What's the P/E on iShares Russell 2000 ETF shares?", "27.23 times [1].")]
     rewritten = KeywordRewriter().rewrite("What about the growth ETF?", history).question
     assert rewritten.startswith("P/E iShares Russell 2000")

@@ -25,7 +25,7 @@ def live(built_index: Path) -> Assistant:
 
 
 def test_a_corpus_question_gets_a_cited_answer(live: Assistant) -> None:
-    answer = live.ask("What return does Goldman Sachs expect from the Russell 2000 over the next 12 months?")
+    answer = live.ask("What's Goldman's one-year return call on the Russell 2000?")
     assert answer.backend.startswith("openai:") and answer.notice == "", answer.notice
     assert not answer.refused and "15" in answer.text
     assert answer.citations and all(f"[{c.n}]" in answer.text for c in answer.citations)

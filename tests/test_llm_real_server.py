@@ -25,7 +25,7 @@ ANSWER_TOKENS = 96  # keeps a rambling 135M model to a few seconds an answer on 
 MARKER = re.compile(r"\[(\d+)\]")
 # Invented wordings of the kind users type, each answerable from the corpus.
 QUESTIONS = (
-    "how did small caps do vs big tech in the summer of 2024?",
+    "small caps vs big tech over the summer of 2024, who came out ahead?",
     "goldman sachs small cap call for 2024, how much upside?",
     "why were small companies sensitive to interest rates?",
 )

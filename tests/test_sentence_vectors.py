@@ -73,7 +73,7 @@ def test_ingest_keeps_each_chunks_sentence_vectors(assistant: Assistant, local_e
 def test_the_dense_score_blends_the_chunk_with_its_best_sentence(
     assistant: Assistant, local_embedder: RememberingEmbedder
 ) -> None:
-    question = "how far was the small-cap index from its all-time high early in 2024"
+    question = "in early 2024, how much further did small caps have to climb to regain their record high"
     hits = assistant.retrieve(question, k=5, mode="dense")
     q = local_embedder.embed([assistant.read(question)])[0]
     for hit in hits:

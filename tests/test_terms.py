@@ -20,7 +20,7 @@ def test_words_are_lowercased_stemmed_and_stripped_of_function_words() -> None:
 
 
 def test_letters_joined_by_a_slash_are_one_abbreviation() -> None:
-    # "What is the P/E of the Russell 2000?" must find "the PE ratio of the iShares Russell 2000 ETF".
+    # A question asking for a fund's "P/E" must find an article sentence that writes "PE ratio".
     assert terms("P/E") == terms("PE") == terms("P/Es") == ["pe"]
     assert terms("P/B ratio, sales up 2% m/m") == ["pb", "ratio", "sale", "2", "mm"]
     assert terms("and/or 24/7") == ["24", "7"]  # words and numbers stay apart

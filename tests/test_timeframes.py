@@ -11,27 +11,27 @@ def spans(text: str) -> list[tuple[str, int, int, int, int, int | None]]:
 
 def test_months_parts_of_months_and_days() -> None:
     assert spans("What happened in July 2024?") == [("July 2024", 7, 1, 7, 31, 2024)]
-    assert spans("How big was the jump in mid-July 2024?") == [("mid-July 2024", 7, 11, 7, 20, 2024)]
+    assert spans("How big was the move in mid-July 2023?") == [("mid-July 2023", 7, 11, 7, 20, 2023)]
     assert spans("between late January and early March") == [
         ("late January", 1, 21, 1, 31, None),
         ("early March", 3, 1, 3, 10, None),
     ]
-    assert spans("In the January 10, 2024 piece") == [("January 10, 2024", 1, 10, 1, 10, 2024)]
+    assert spans("In a January 10, 2024 note") == [("January 10, 2024", 1, 10, 1, 10, 2024)]
 
 
 def test_parts_of_years_and_quarters() -> None:
     assert spans("from late 2023 to mid-2024") == [("late 2023", 9, 1, 12, 31, 2023), ("mid-2024", 5, 1, 8, 31, 2024)]
-    assert spans("heading into Q2 2024 earnings") == [("Q2 2024", 4, 1, 6, 31, 2024)]
-    assert spans("in the second quarter of 2024")[0][1:] == (4, 1, 6, 31, 2024)
-    assert spans("In the first weeks of 2024")[0][1:] == (1, 1, 2, 31, 2024)
-    assert spans("At the end of 2023, what were traders pricing?")[0][1:] == (12, 1, 12, 31, 2023)
+    assert spans("ahead of Q2 2024 earnings") == [("Q2 2024", 4, 1, 6, 31, 2024)]
+    assert spans("for the second quarter of 2022")[0][1:] == (4, 1, 6, 31, 2022)
+    assert spans("During the first weeks of 2023")[0][1:] == (1, 1, 2, 31, 2023)
+    assert spans("Come the end of 2022, what were traders pricing?")[0][1:] == (12, 1, 12, 31, 2022)
 
 
 def test_words_that_are_not_periods() -> None:
     assert periods("Small caps may lag if the market marches on; what about 2024?") == []
     # A forecast's deadline is not when the news was reported.
-    assert periods("How high could small caps go by the end of 2024?") == []
-    assert periods("Where did it stand by early December 2024?") == []
+    assert periods("Could small caps reach 3,500 by the end of 2025?") == []
+    assert periods("Where was it trading by early December 2023?") == []
 
 
 def test_a_period_covers_news_published_during_it_or_within_a_month_after() -> None:
@@ -69,19 +69,19 @@ def test_news_recalls_a_named_month_by_name_for_a_year_after_it() -> None:
 def test_quarters_are_read_in_any_case() -> None:
     (q1,) = periods("First quarter of 2024")
     assert (q1.first_month, q1.last_month, q1.year) == (1, 3, 2024)
-    (q2,) = periods("in the Second Quarter of 2024")  # a capitalised ordinal once raised KeyError
+    (q2,) = periods("over the Second Quarter of 2022")  # a capitalised ordinal once raised KeyError
     assert (q2.first_month, q2.last_month) == (4, 6)
 
 
-def test_the_last_trading_day_of_a_year_is_its_last_weekday() -> None:
-    assert spans("Where did it close on the last trading day of 2024?") == [
-        ("last trading day of 2024", 12, 31, 12, 31, 2024)
+def test_a_years_last_trading_day_is_its_last_weekday() -> None:
+    assert spans("Where did it end up on the final trading day of 2024?") == [
+        ("final trading day of 2024", 12, 31, 12, 31, 2024)
     ]
     assert spans("on the final trading session of 2023") == [("final trading session of 2023", 12, 29, 12, 29, 2023)]
 
 
 def test_a_source_about_several_periods_speaks_for_the_nearest() -> None:
-    december, january = periods("in late December 2023 versus late January 2024")
+    december, january = periods("in late December 2023 compared with late January 2024")
     assert january.lag("2024-01-22") == 0 and december.lag("2024-01-22") == 22
     # Published just after late December and during late January: it reports on late January.
     assert nearest_period([december, january], "Small caps fell.", "2024-01-22") == january
@@ -91,13 +91,13 @@ def test_a_source_about_several_periods_speaks_for_the_nearest() -> None:
     assert mid_july.lag("2024-07-18") == 0 and mid_july.lag("2024-08-20") == 31
 
 
-def test_the_last_trading_day_is_a_weekday_and_after_by_it_is_a_deadline() -> None:
-    assert spans("the last trading day of 2023") == [("last trading day of 2023", 12, 29, 12, 29, 2023)]  # a Friday
-    assert periods("Will it reach 2,500 by the last trading day of 2024?") == []
+def test_a_last_trading_day_is_a_weekday_and_after_by_it_is_a_deadline() -> None:
+    assert spans("Last trading day of 2023") == [("Last trading day of 2023", 12, 29, 12, 29, 2023)]  # a Friday
+    assert periods("Will it reach 2,500 by the final trading day of 2025?") == []
 
 
 def test_lag_nesting_and_impossible_days() -> None:
-    (day,) = periods("the last trading day of 2023")
+    (day,) = periods("its last trading session of 2023")
     assert day.lag("2023-12-01") == NOT_YET and day.lag("undated") == NOT_YET
     quarter, december = periods("in Q4 2024, especially December 2024")
     assert nearest_period([quarter, december], "Small caps rose.", "2024-12-10") == december  # the more specific

@@ -134,7 +134,7 @@ def test_a_real_model_streams_into_the_page_and_its_citations_resolve_at_the_end
     page.wait_for_selector("#question textarea")
     assert "smollm2" in page.inner_text("#app-header")
 
-    page.fill("#question textarea", "how did small caps do vs big tech in the summer of 2024?")
+    page.fill("#question textarea", "small caps vs big tech over the summer of 2024, who came out ahead?")
     page.keyboard.press("Enter")
     page.wait_for_selector("#chat .answer:not(.pending):not(.streaming) .meta", timeout=120_000)
 

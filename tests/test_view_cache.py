@@ -15,7 +15,7 @@ from rag.store import ChunkStore
 from rag.view_cache import CHUNKS_FILE, VIEWS_DIR
 from tests.conftest import CORPUS_DIR
 
-QUESTION = "What does Goldman expect from the Russell 2000 over the next twelve months?"
+QUESTION = "Where does Goldman see the Russell 2000 a year from now?"
 
 
 def open_assistant(data_dir: Path, **overrides: object) -> Assistant:

@@ -13,7 +13,7 @@ from rag.records import Answer, Citation, Hit, Usage
 from rag.retrieve import Filters
 from rag.settings import Settings
 
-CORPUS_QUESTION = "What return does Goldman Sachs expect from the Russell 2000 over the next 12 months?"
+CORPUS_QUESTION = "How much does Goldman Sachs think the Russell 2000 will return in a year's time?"
 UNANSWERABLE_QUESTION = (
     "What did Tesla deliver in Q2 2024?"  # off-topic; see README, Quality, for what the offline answerer misses
 )

@@ -29,10 +29,10 @@ from rag.ui.upload import add_documents_html
 TITLE = "Small-cap news analyst"
 SUBTITLE = "Answers from the indexed financial news articles only, every claim linked to the passage it comes from."
 EXAMPLE_QUESTIONS = (
-    "What return does Goldman Sachs expect from the Russell 2000 over the next 12 months?",
-    "Who's the Fundstrat strategist calling for small caps to rally as much as 50%?",
-    "How much did the Russell 2000 gain in November 2024?",
-    "Roughly what share of Russell 2000 companies earn their revenue domestically?",
+    "Which Goldman Sachs analyst spoke to Yahoo Finance about small caps?",
+    "What did UBS's Jonathan Golub find about unprofitable Russell 2000 companies?",
+    "Where does Goldman Sachs see the Fed's target range ending up in 2025?",
+    "Why are small-cap stocks so sensitive to interest rates?",
 )
 MAX_K = 20
 # Answering is CPU-bound (embedding, sentence scoring); a few at once keeps every request moving
