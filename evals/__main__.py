@@ -5,6 +5,7 @@ python -m evals --modes dense bm25 hybrid --split dev
 python -m evals --gate                # exit 1 when a metric breaks evals/thresholds.toml
 python -m evals --judge               # also model-judged faithfulness (needs a configured model)
 python -m evals --answerer llm        # the configured model answers (OPENAI_BASE_URL, RAG_LLM_MODEL)
+python -m evals --bench ../shared/bench   # also robustness, SQuAD 2.0 and FinanceBench, beside the baseline
 python -m evals --save-baseline       # deliberately replace evals/results/baseline/
 """
 
@@ -19,9 +20,10 @@ import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 
+from evals import beyond
 from evals.dataset import QUESTIONS_PATH, TYPES, load_questions
 from evals.judge import FaithfulnessJudge
-from evals.report import BASELINE_DIR, RESULTS_DIR, load_baseline, write_report
+from evals.report import BASELINE_DIR, BEYOND_FILE, RESULTS_DIR, load_baseline, write_report
 from evals.run import run_eval
 from rag.assistant import Assistant
 from rag.errors import ConfigError, RagError
@@ -50,6 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="also score faithfulness with the configured model (costs a call per answer)")  # fmt: skip
     parser.add_argument("--gate", action="store_true", help="fail when the hybrid run breaks thresholds.toml")
     parser.add_argument("--save-baseline", action="store_true", help="also store this run as the baseline")
+    parser.add_argument("--bench", type=Path, help="also measure robustness, SQuAD 2.0 and FinanceBench from this "
+                        "folder (e.g. ../shared/bench; about 15 minutes on 2 cores)")  # fmt: skip
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     if args.gate and (args.split != "all" or args.types):
@@ -80,14 +84,17 @@ def _run(args: argparse.Namespace) -> int:
         runs = {mode: run_eval(assistant, questions, k=args.k, mode=mode, progress=not args.quiet,
                                judge=judge).to_json()
                 for mode in args.modes}  # fmt: skip
+        beyond_figures = beyond.measure(assistant, questions, args.bench, Path(tmp)) if args.bench else None
     out = args.out or RESULTS_DIR / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    report = write_report(runs, out)
+    report = write_report(runs, out, beyond_figures)
     _print_summary(runs)
     print(f"\nreport: {report}")
     if args.save_baseline:
         BASELINE_DIR.mkdir(parents=True, exist_ok=True)
         for mode in runs:
             shutil.copy(out / f"{mode}.json", BASELINE_DIR / f"{mode}.json")
+        if beyond_figures:
+            shutil.copy(out / BEYOND_FILE, BASELINE_DIR / BEYOND_FILE)
         print(f"baseline saved to {BASELINE_DIR}")
     if args.gate:
         return gate(runs.get("hybrid") or next(iter(runs.values())))

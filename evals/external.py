@@ -110,7 +110,8 @@ def squad_set(folder: Path) -> tuple[list[Article], list[tuple[dict, str]]]:
     return articles, questions
 
 
-def squad(folder: Path, data_dir: Path, sample: int, seed: int) -> None:
+def squad(folder: Path, data_dir: Path, sample: int, seed: int) -> dict[str, float]:
+    """Ask a seeded sample of SQuAD 2.0 through `ask()`; print and return the figures."""
     articles, questions = squad_set(folder)
     rng = random.Random(seed)
     answerable = [q for q in questions if not q[0]["is_impossible"]]
@@ -133,12 +134,17 @@ def squad(folder: Path, data_dir: Path, sample: int, seed: int) -> None:
         golds = {_squad_norm(a["text"]) for a in qa["answers"]}
         contains += not answer.refused and any(g and g in _squad_norm(answer.text) for g in golds)
     n_impossible = len(chosen) - n_answerable
-    print(f"gold paragraph hit@5 (answerable):        {hit5 / n_answerable:.3f}")
-    print(f"answer contains a gold answer:            {contains / n_answerable:.3f}")
-    print(f"refusal recall (unanswerable declined):   {refused_impossible / n_impossible:.3f}")
-    print(f"false refusals (answerable declined):     {refused_answerable / n_answerable:.3f}")
+    figures = {
+        "gold paragraph hit@5 (answerable)": hit5 / n_answerable,
+        "answer contains a gold answer": contains / n_answerable,
+        "refusal recall (unanswerable declined)": refused_impossible / n_impossible,
+        "false refusals (answerable declined)": refused_answerable / n_answerable,
+    }
+    for label, value in figures.items():
+        print(f"{label + ':':<42}{value:.3f}")
     for label, value in SQUAD_REFERENCE.items():
         print(f"  published: {label}: {value:.3f}")
+    return figures
 
 
 def _squad_norm(text: str) -> str:
@@ -174,7 +180,8 @@ def financebench_set(folder: Path) -> tuple[list[Article], list[FinanceQuestion]
     return list(pages.values()), questions
 
 
-def financebench(folder: Path, data_dir: Path) -> None:
+def financebench(folder: Path, data_dir: Path) -> dict[str, float]:
+    """Ask FinanceBench's 150 questions over its evidence pages through `ask()`; print and return the figures."""
     articles, questions = financebench_set(folder)
     assistant = build("financebench", articles, data_dir)
     print(f"\nFinanceBench: {len(articles)} evidence pages, {len(questions)} questions")
@@ -186,11 +193,15 @@ def financebench(folder: Path, data_dir: Path) -> None:
         figures = _figures(q.answer)
         number += not answer.refused and bool(figures) and bool(figures & _figures(answer.text))
     with_figures = sum(bool(_figures(q.answer)) for q in questions)
-    print(f"evidence page hit@5:                      {hit5 / len(questions):.3f}")
-    print(f"answer holds the right figure:            {number / max(with_figures, 1):.3f} "
-          f"(of {with_figures} questions whose answer has a figure)")  # fmt: skip
-    print(f"refused (every question is answerable):   {refused / len(questions):.3f}")
+    figures = {
+        "evidence page hit@5": hit5 / len(questions),
+        "answer holds the reference's figure": number / max(with_figures, 1),
+        "refused (every question is answerable)": refused / len(questions),
+    }
+    for label, value in figures.items():
+        print(f"{label + ':':<42}{value:.3f}")
     print(f"  published: plain BM25 over the evidence pages: page hit@5 {FINANCEBENCH_REFERENCE:.3f}")
+    return figures
 
 
 def _figures(text: str) -> set[str]:

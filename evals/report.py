@@ -8,11 +8,14 @@ from typing import Any
 
 import matplotlib
 
+from evals.beyond import markdown as beyond_markdown
+
 matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt  # noqa: E402
 
 RESULTS_DIR = Path(__file__).parent / "results"
 BASELINE_DIR = RESULTS_DIR / "baseline"
+BEYOND_FILE = "beyond.json"  # robustness and public sets (evals/beyond.py), when measured
 CHART_METRICS = (
     "evidence_hit_at_k", "mrr", "ndcg_at_10", "key_fact_recall", "citation_validity",
     "citation_recall", "citation_precision", "refusal_recall", "false_refusal_rate",
@@ -24,19 +27,21 @@ def load_baseline(mode: str) -> dict[str, Any] | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
-def write_report(runs: dict[str, dict[str, Any]], out_dir: Path) -> Path:
-    """runs: mode -> RunResult.to_json(). Returns the Markdown report's path."""
+def write_report(runs: dict[str, dict[str, Any]], out_dir: Path, beyond: dict[str, Any] | None = None) -> Path:
+    """runs: mode -> RunResult.to_json(); beyond: evals/beyond.py's figures. Returns the Markdown report's path."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    if beyond:
+        (out_dir / BEYOND_FILE).write_text(json.dumps(beyond, indent=2))
     for mode, run in runs.items():
         (out_dir / f"{mode}.json").write_text(json.dumps(run, indent=2))
         chart_metrics(run, load_baseline(mode), out_dir / f"metrics_{mode}.png", mode)
         chart_by_type(run, out_dir / f"by_type_{mode}.png", mode)
     report = out_dir / "report.md"
-    report.write_text(markdown(runs))
+    report.write_text(markdown(runs, beyond))
     return report
 
 
-def markdown(runs: dict[str, dict[str, Any]]) -> str:
+def markdown(runs: dict[str, dict[str, Any]], beyond: dict[str, Any] | None = None) -> str:
     modes = list(runs)
     first = runs[modes[0]]
     lines = [f"# Eval report ({first['config']['backend']}, k={first['config']['k']})", ""]
@@ -71,6 +76,9 @@ def markdown(runs: dict[str, dict[str, Any]]) -> str:
         lines.append(f"| {mode} | {split} | {_fmt(row['evidence_hit_at_k'])} | {_fmt(row['key_fact_recall'])} | "
                      f"{_fmt(row['refusal_recall'])} | {row['false_refusals']:.0f} |")  # fmt: skip
     lines.append("")
+    if beyond:
+        saved = BASELINE_DIR / BEYOND_FILE
+        lines += beyond_markdown(beyond, json.loads(saved.read_text()) if saved.exists() else None)
     for mode in modes:
         run = runs[mode]
         lines += [

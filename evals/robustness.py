@@ -97,6 +97,40 @@ def outcome(assistant: Assistant, q: Question, asked: str, k: int) -> tuple[bool
     return bool(r.evidence_hit), (r.fact_recall or 0.0) == 1.0
 
 
+def measure(assistant: Assistant, questions: list[Question], k: int = 5) -> dict[str, dict[str, float]]:
+    """Per rewrite: questions changed, share whose outcome is unchanged, share right before and after; and "all"."""
+    base = {q.id: outcome(assistant, q, q.question, k) for q in tqdm(questions, desc="as written", leave=False)}
+    table: dict[str, dict[str, float]] = {}
+    for name, rewrite in REWRITES.items():
+        changed = [(q, rewrite(q.question)) for q in questions if rewrite(q.question) != q.question]
+        same = good = 0
+        for q, asked in tqdm(changed, desc=name, leave=False):
+            after = outcome(assistant, q, asked, k)
+            same += after == base[q.id]
+            good += after == base[q.id] == (True, True)
+        n = max(len(changed), 1)
+        table[name] = {"changed": float(len(changed)), "unchanged": same / n, "right_both": good / n}
+    total = sum(row["changed"] for row in table.values())
+    overall = sum(row["changed"] * row["unchanged"] for row in table.values()) / max(total, 1)
+    table["all"] = {"changed": total, "unchanged": overall}
+    return table
+
+
+def markdown(table: dict[str, dict[str, float]], split: str, count: int, k: int) -> str:
+    lines = [
+        f"Robustness on the {split} split ({count} questions, k={k}): the share of rewritten questions whose "
+        "outcome (evidence in the top k; all key facts, or a refusal when unanswerable) is unchanged.",
+        "",
+        "| rewrite | questions changed | outcome unchanged | right before and after |",
+        "|---|---|---|---|",
+    ]
+    for name, row in table.items():
+        right = f"{row['right_both']:.3f}" if "right_both" in row else ""
+        label = f"**{name}**" if name == "all" else name
+        lines.append(f"| {label} | {row['changed']:.0f} | {row['unchanged']:.3f} | {right} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m evals.robustness", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
@@ -108,27 +142,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         assistant = Assistant(data_dir=tmp, corpus_dir=DEFAULT_CORPUS_DIR, show_progress=False,
                               openai_api_key="", openai_base_url="")  # fmt: skip
-        base = {q.id: outcome(assistant, q, q.question, args.k) for q in tqdm(questions, desc="as written")}
-        rows = []
-        for name, rewrite in REWRITES.items():
-            changed = [(q, rewrite(q.question)) for q in questions if rewrite(q.question) != q.question]
-            same = good = 0
-            for q, asked in tqdm(changed, desc=name, leave=False):
-                after = outcome(assistant, q, asked, args.k)
-                same += after == base[q.id]
-                good += after == base[q.id] == (True, True)
-            rows.append((name, len(changed), same / max(len(changed), 1), good / max(len(changed), 1)))
-    total = sum(n for _, n, _, _ in rows)
-    overall = sum(n * s for _, n, s, _ in rows) / max(total, 1)
-    lines = [f"Robustness on the {args.split} split ({len(questions)} questions, k={args.k}): the share of rewritten "
-             "questions whose outcome (evidence in the top k; all key facts, or a refusal when unanswerable) "
-             "is unchanged.", "", "| rewrite | questions changed | outcome unchanged | right before and after |",
-             "|---|---|---|---|"]  # fmt: skip
-    lines += [f"| {name} | {n} | {same:.3f} | {good:.3f} |" for name, n, same, good in rows]
-    lines.append(f"| **all** | {total} | **{overall:.3f}** | |")
-    print("\n".join(lines))
+        text = markdown(measure(assistant, questions, args.k), args.split, len(questions), args.k)
+    print(text)
     if args.out:
-        args.out.write_text("\n".join(lines) + "\n")
+        args.out.write_text(text + "\n")
 
 
 if __name__ == "__main__":
