@@ -60,6 +60,8 @@ KEYWORD_MIN_SHARE = 0.2
 # The best sentence's share of a chunk's dense score. From 0.25 to 0.35 the eval gains the same two evidence
 # hits (one per split) and loses none; 0.2 gains only one, 0.4 loses a refusal (README, Retrieval).
 SENTENCE_WEIGHT = 0.3
+# The best text matches (dense and BM25 fused) that stay in the top k whatever periods the question names.
+TEXT_KEEP = 2
 
 
 @dataclass(frozen=True)
@@ -272,7 +274,7 @@ class HybridRetriever:
                 )
             scores = self._rrf(*fusion_ranks, time_rank)
         # Equal fused scores are common with ranks counted per period; the better match on the text goes first.
-        best = _ranked(scores, ties=text_scores)[:k]
+        best = _keep_best_text_matches(_ranked(scores, ties=text_scores), _ranked(text_scores), k)
         similarity = dict(dense)
         return [
             _hit(view.chunks[cid], scores[cid], dense_rank.get(cid), sparse_rank.get(cid), time_rank.get(cid),
@@ -304,6 +306,19 @@ def _dense_ranking(
         best = float(np.max(rows.astype(np.float32) @ vector))
         scored.append((match.id, (1 - SENTENCE_WEIGHT) * match.similarity + SENTENCE_WEIGHT * best))
     return sorted(scored, key=lambda pair: -pair[1])  # stable: ties keep Chroma's order
+
+
+def _keep_best_text_matches(ranked: list[str], by_text: list[str], k: int) -> list[str]:
+    """The top k of `ranked`, with the TEXT_KEEP best text matches in it whatever the periods say.
+
+    The periods a question names are a ranking signal, not a filter: a forecast "for the end of 2024"
+    made in January still answers a question about the end of 2024, and December's news must not push
+    it out. ranked [dec1, dec2, dec3, dec4, jan1, ...], by_text [jan1, dec1, ...], k 4 -> [dec1, dec2, dec3, jan1]
+    """
+    kept = set(by_text[: min(TEXT_KEEP, k)])
+    rest = [cid for cid in ranked if cid not in kept][: k - len(kept)]
+    chosen = kept | set(rest)
+    return [cid for cid in ranked if cid in chosen]
 
 
 def strong_matches(sparse: list[tuple[str, float]]) -> list[tuple[str, float]]:

@@ -141,3 +141,13 @@ def test_hybrid_keyword_ranks_only_substantial_matches(assistant: Assistant) -> 
     assert all(h.bm25_rank is None for h in hits if "cheap" not in h.text.lower())
     # BM25 alone still ranks every chunk it matches: there, ranks are the only order there is.
     assert len([h for h in assistant.retrieve("Are small caps cheap?", k=27, mode="bm25") if h.bm25_rank]) > 20
+
+
+def test_periods_cannot_push_the_best_text_matches_out_of_the_top_k() -> None:
+    from rag.retrieve import TEXT_KEEP, _keep_best_text_matches
+
+    ranked = ["dec1", "dec2", "dec3", "dec4", "jan1", "jan2"]  # with the period ranking
+    by_text = ["jan1", "jan2", "dec1", "dec2"]  # by the text alone
+    kept = _keep_best_text_matches(ranked, by_text, 4)
+    assert TEXT_KEEP == 2 and kept == ["dec1", "dec2", "jan1", "jan2"]  # in the period-aware order
+    assert _keep_best_text_matches(ranked, ranked, 4) == ranked[:4]  # nothing to protect: unchanged
