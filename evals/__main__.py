@@ -58,6 +58,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.gate and (args.split != "all" or args.types):
         parser.error("--gate compares every split with the baseline; drop --split and --type")
+    if args.gate and (args.answerer == "llm" or "hybrid" not in args.modes):
+        parser.error("--gate holds the offline hybrid run to its baseline; drop --answerer llm and keep hybrid mode")
+    if args.gate:
+        args.answerer = "extractive"  # the baseline is the offline answerer's, whatever model is configured
     try:
         return _run(args)
     except RagError as exc:

@@ -190,9 +190,9 @@ def financebench(folder: Path, data_dir: Path) -> dict[str, float]:
         answer = assistant.ask(q.question)
         hit5 += bool(q.pages & {h.article_id for h in answer.hits[:5]})
         refused += answer.refused
-        figures = _figures(q.answer)
+        figures = _answer_figures(q)
         number += not answer.refused and bool(figures) and bool(figures & _figures(answer.text))
-    with_figures = sum(bool(_figures(q.answer)) for q in questions)
+    with_figures = sum(bool(_answer_figures(q)) for q in questions)
     figures = {
         "evidence page hit@5": hit5 / len(questions),
         "answer holds the reference's figure": number / max(with_figures, 1),
@@ -202,6 +202,11 @@ def financebench(folder: Path, data_dir: Path) -> dict[str, float]:
         print(f"{label + ':':<42}{value:.3f}")
     print(f"  published: plain BM25 over the evidence pages: page hit@5 {FINANCEBENCH_REFERENCE:.3f}")
     return figures
+
+
+def _answer_figures(q: FinanceQuestion) -> set[str]:
+    """The reference answer's figures, without years and without numbers the question itself gives."""
+    return {f for f in _figures(q.answer) - _figures(q.question) if not re.fullmatch(r"(?:19|20)\d\d", f)}
 
 
 def _figures(text: str) -> set[str]:

@@ -141,14 +141,14 @@ class VectorCache:
 
     def embed(self, texts: list[str]) -> np.ndarray:
         with self._lock:
-            missing = [t for t in dict.fromkeys(texts) if t not in self._items]
-        fresh = dict(zip(missing, self._embedder.embed(missing))) if missing else {}
+            found = {t: self._items[t] for t in dict.fromkeys(texts) if t in self._items}
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
+        if missing:  # read before embedding, so another thread's eviction meanwhile cannot lose one
+            found.update(zip(missing, self._embedder.embed(missing)))
         with self._lock:
-            self._items.update(fresh)
-            found = [fresh.get(t) if t in fresh else self._items[t] for t in texts]
-            for t in texts:
-                if t in self._items:
-                    self._items.move_to_end(t)
+            for t in dict.fromkeys(texts):
+                self._items[t] = found[t]
+                self._items.move_to_end(t)
             while len(self._items) > self._max_items:
                 self._items.popitem(last=False)
-        return np.vstack(found)
+        return np.vstack([found[t] for t in texts])

@@ -37,7 +37,7 @@ from rag.sentence_features import (
     read_question,
     similarities,
 )
-from rag.terms import QUESTION_TERMS, names, terms
+from rag.terms import QUESTION_TERMS, terms
 from rag.timeframes import nearest_period, periods
 
 MAX_SENTENCES = 2
@@ -182,11 +182,9 @@ class ExtractiveAnswerer:
             chosen.append(s)
         return chosen
 
-    def unknown_names(self, question: str) -> list[str]:
-        """The question's names that no indexed article uses, a glossary short form read as its phrase."""
-        return [
-            n for n in names(question) if not self._knows_short_form(n) and any(not self._knows(t) for t in terms(n))
-        ]
+    def knows(self, word: str) -> bool:
+        """Whether the indexed articles use `word` (a word or a term), a glossary short form read as its phrase."""
+        return self._knows_short_form(word) or all(self._vocabulary().knows(t) for t in terms(word) or [word])
 
     def _unknown_share(self, question: str) -> float:
         content = set(terms(question)) - QUESTION_TERMS

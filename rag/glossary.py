@@ -7,8 +7,10 @@ find the article that writes the phrase in full:
 
 and a short form counts as a word the articles know when they know its full phrase
 ("R2K" is not an unknown name when an article says "Russell 2000"; "BTC" still is when none
-says "Bitcoin"). Matching ignores case, except that a short form which is also an everyday
-English word ("US", "May", "claims") must be typed with its capitals as the glossary writes it.
+says "Bitcoin"). Matching ignores case, with three exceptions: a short form that is also an
+everyday word ("US", "May") must be typed as the glossary writes it; a two-letter one typed
+as a title ("Ms Yellen") is a word; and a name that starts a longer name ("Russell 1000",
+"Dow Jones Transportation Average") is left to be that name.
 """
 
 from __future__ import annotations
@@ -48,8 +50,11 @@ class Glossary:
         asked = set(terms(question))
 
         def spell_out(match: re.Match[str]) -> str:
-            phrase = self._phrase(match.group("form"))
-            return match.group(0) if phrase is None or set(terms(phrase)) <= asked else f"{match.group(0)} ({phrase})"
+            typed = match.group("form")
+            phrase = self._phrase(typed)
+            if phrase is None or set(terms(phrase)) <= asked or _starts_a_longer_name(typed, question[match.end() :]):
+                return match.group(0)
+            return f"{match.group(0)} ({phrase})"
 
         return self._pattern.sub(spell_out, question)
 
@@ -63,8 +68,8 @@ class Glossary:
 
     def _phrase(self, typed: str) -> str | None:
         entry = self._lookup.get(typed) or self._lookup.get(typed.casefold())
-        if not entry or (_is_everyday_word(typed) and typed.islower()):
-            return None  # "claims" in "what claims did they make" stays a word
+        if not entry or (len(typed) <= 2 and typed.istitle()):
+            return None  # "Ms Yellen" is not Morgan Stanley; "MS" and "ms" are
         return entry[0]
 
     @cached_property
@@ -72,7 +77,7 @@ class Glossary:
         table = {}
         for key, phrases in self.entries.items():
             table[key] = phrases
-            if not _is_everyday_word(key):
+            if not _is_everyday_word(key):  # "US" and "May" only as written; "r2k" as "R2K"
                 table.setdefault(key.casefold(), phrases)
         return table
 
@@ -89,17 +94,27 @@ class Glossary:
     def _pattern(self) -> re.Pattern[str]:
         keys = sorted(self._lookup, key=len, reverse=True)  # "S&P 500" before "S&P"
         forms = "|".join(re.escape(k) for k in keys)
-        # "gs's target" -> "gs's (Goldman Sachs) target": a possessive stays with its short form.
-        return re.compile(rf"(?<![\w&/'])(?P<form>{forms})(?:['’]s)?(?![\w&/])", re.IGNORECASE)
+        # "gs's target" -> "gs's (Goldman Sachs) target": a possessive stays with its short form. Inside a
+        # hyphenated word ("gs-backed", "Nasdaq-100") a short form is part of something else.
+        return re.compile(rf"(?<![\w&/'-])(?P<form>{forms})(?:['’]s)?(?![\w&/-])", re.IGNORECASE)
 
 
 def _is_everyday_word(key: str) -> bool:
-    """'US', 'IT', 'May', 'ON': read as a short form only when written as the glossary writes it."""
+    """'US', 'May', 'Wells': read as a short form only when written as the glossary writes it."""
     return key.casefold() in STOPWORDS or key.casefold() in EVERYDAY_WORDS
 
 
-# Short forms that are also everyday English words: "what claims did they make" is not about jobless claims.
-EVERYDAY_WORDS = frozenset("us may mar claims curve dots hike repo vol wells piper empire est rev mo comp cut".split())
+def _starts_a_longer_name(typed: str, after: str) -> bool:
+    """'Russell 1000', 'Dow Jones Transportation', 'S&P MidCap 400': a name word followed by more of a name.
+
+    Only name-like short forms (capitalised words, "S&P") start longer names; "GS 12-month" is GS.
+    """
+    name_like = (typed[:1].isupper() and not typed.isupper()) or "&" in typed
+    return name_like and re.match(r"\s+(?:\d|[A-Z][a-z])", after) is not None
+
+
+# Short forms that are also everyday English words in lower case: "us", "may", "wells", ...
+EVERYDAY_WORDS = frozenset("us may mar wells piper empire comp".split())
 
 
 @cache

@@ -122,4 +122,6 @@ class Answer:
     usage: Usage = field(default_factory=Usage)
     seconds: float = 0.0
     dropped_citations: list[int] = field(default_factory=list)  # markers the model wrote that named no source
-    rewritten_question: str = ""  # the standalone question a follow-up became for retrieval; "" if used as asked
+    # What was searched when it differs from what was asked: a follow-up made standalone, typos corrected,
+    # short forms spelled out (rag/question_reading.py); "" when searched as asked.
+    rewritten_question: str = ""

@@ -188,13 +188,21 @@ class HybridRetriever:
         return self._view.sentences.get(chunk_id)
 
     def spelling(self) -> SpellingCorrector:
-        """A spelling corrector over the live generation's words, built on first use per generation."""
+        """A spelling corrector over the live generation's words, built on first use per generation.
+
+        Built outside the lock (it takes about a second at 10k chunks) and kept only if no newer
+        generation's corrector was kept meanwhile; two threads may both build one, never a stale one.
+        """
         view = self.refresh()
+        kept = self._speller
+        if kept is not None and kept[0] == view.generation:
+            return kept[1]
+        texts = (indexed_text(c.metadata.get("header", ""), c.text) for c in view.chunks.values())
+        built = SpellingCorrector.from_texts(texts)
         with self._lock:
-            if self._speller is None or self._speller[0] != view.generation:
-                texts = (indexed_text(c.metadata.get("header", ""), c.text) for c in view.chunks.values())
-                self._speller = (view.generation, SpellingCorrector.from_texts(texts))
-            return self._speller[1]
+            if self._view.generation == view.generation:
+                self._speller = (view.generation, built)
+        return built
 
     def embed_query(self, question: str) -> np.ndarray:
         return self._embed_query(question)

@@ -3,7 +3,7 @@
 Candidates are the sentences of the retrieved chunks. Each gets the signals the pipeline
 already has (FEATURES), all on a 0..1 scale or a difference of two such:
 
-    similarity        cosine of the question's vector and the sentence's (embedded at ingest, behind its header)
+    similarity        cosine of the question's vector and the sentence's (embedded alone, at ingest)
     similarity_gap    similarity minus the best candidate's (0 for the best)
     coverage          share of the question's terms in the sentence, each weighted by its rarity (idf)
     coverage_gap      coverage minus the best candidate's
@@ -155,14 +155,18 @@ def similarities(
 ) -> np.ndarray:
     """Each candidate's cosine with the question, from the vectors kept at ingest; others embedded now.
 
-    A chunk from an index built before sentence vectors were kept has none, so its sentences
-    are embedded here, in one batch.
+    A chunk from an index built before sentence vectors were kept has none, and one whose stored
+    rows do not match its sentences one to one (split another way by an older release) cannot be
+    read row by row; their sentences are embedded here, in one batch.
     """
     result = np.zeros(len(found))
     missing = []
+    counts: dict[str, int] = {}  # sentences per chunk, as split now: the stored rows must match them one to one
     for i, c in enumerate(found):
         rows = stored(c.hit.chunk_id)
-        if rows is not None and c.index < rows.shape[0] and rows.shape[1] == question_vector.shape[0]:
+        if c.hit.chunk_id not in counts:
+            counts[c.hit.chunk_id] = len(split_sentences(c.hit.text))
+        if rows is not None and rows.shape == (counts[c.hit.chunk_id], question_vector.shape[0]):
             result[i] = float(rows[c.index].astype(np.float32) @ question_vector)
         else:
             missing.append(i)

@@ -1,13 +1,14 @@
 """Typos in questions, corrected against the words the indexed articles themselves use (symspellpy).
 
-    correct("goldmen's outlok on the russel 2000") -> "goldman's outlook on the russell 2000"
+    correct("goldmen's view on the small-cap valutions") -> "goldman's view on the small-cap valuations"
 
-Only a word that is neither in the index nor among the 20,000 commonest English words is
-changed: into the nearest word of the index within one edit for words of up to 6 letters
-and two for longer ones, or failing that into an English word one edit away (symspellpy's
-frequency list, shipped in its wheel). Short words (up to 3 letters), numbers, short forms the glossary knows and
-words written in capitals ("NVDA") or with capitals inside ("iShares") are left alone. A word
-with no close match stays as typed, so "bitcoin" over small-cap news is still a word the
+A word changes only when it is in neither the index nor English (symspellpy's frequency list of
+82,765 words, shipped in its wheel), and only into a word of the index: within one edit for words
+of up to 6 letters, two for longer ones. So "bullish", "crypto" or "reits" stay as typed even
+over articles that never use them, and a correction always brings a word the search can find.
+Short words (up to 3 letters), glossary short forms and names are left alone: a word in capitals
+("NVDA"), with capitals inside ("iShares"), or capitalised after the first word ("Ms Yellen").
+A word with no close match stays as typed, so "bitcoin" over small-cap news is still a word the
 articles do not know.
 """
 
@@ -21,8 +22,6 @@ from importlib import resources
 from symspellpy import SymSpell, Verbosity
 
 MIN_LETTERS = 4
-COMMON_ENGLISH_WORDS = 20_000  # never corrected: "what" is not a typo of an index word "that"
-ENGLISH_WORDS = 60_000  # rarer words than this are more often names than corrections
 _WORD = re.compile(r"(?<![\w&/])[A-Za-z]+(?:'[a-z]+)?(?![\w&/])")
 
 
@@ -48,17 +47,12 @@ class SpellingCorrector:
             typed = match.group(0)
             word, _, suffix = typed.partition("'")
             lower = word.lower()
-            common, english = _english()
-            if (len(word) < MIN_LETTERS or lower in self._known or lower in common or is_short_form(word)
-                    or _looks_like_a_name(word)):  # fmt: skip
+            first = match.start() == len(question) - len(question.lstrip())
+            if (len(word) < MIN_LETTERS or lower in self._known or lower in english_words() or is_short_form(word)
+                    or _looks_like_a_name(word, first=first)):  # fmt: skip
                 return typed
-            edits = max_edits(lower)
-            found = self._symspell.lookup(lower, Verbosity.TOP, max_edit_distance=edits) or english.lookup(
-                lower,
-                Verbosity.TOP,
-                max_edit_distance=1,  # two edits from English reach too far: bitcoin -> bitching
-            )
-            if not found:
+            found = self._symspell.lookup(lower, Verbosity.TOP, max_edit_distance=max_edits(lower))
+            if not found or _one_extends_the_other(lower, found[0].term):
                 return typed
             fixed = found[0].term
             fixed = fixed.capitalize() if word[0].isupper() else fixed
@@ -75,13 +69,18 @@ def _symspell(counts: Iterable[tuple[str, int]]) -> SymSpell:
 
 
 @cache
-def _english() -> tuple[frozenset[str], SymSpell]:
-    """The commonest English words (left alone), and a corrector over the first ENGLISH_WORDS of them."""
+def english_words() -> frozenset[str]:
+    """The words of symspellpy's English frequency list: never corrected."""
     lines = resources.files("symspellpy").joinpath("frequency_dictionary_en_82_765.txt").read_text().splitlines()
-    ranked = [(word, int(count)) for word, count in (line.split() for line in lines[:ENGLISH_WORDS])]
-    return frozenset(w for w, _ in ranked[:COMMON_ENGLISH_WORDS]), _symspell(ranked)
+    return frozenset(line.split()[0] for line in lines if line.strip())
 
 
-def _looks_like_a_name(word: str) -> bool:
-    """'NVDA', 'iShares': a ticker or a brand is written that way on purpose."""
-    return word.isupper() or any(c.isupper() for c in word[1:])
+def _one_extends_the_other(typed: str, known: str) -> bool:
+    """'crypto' and 'crypt', 'quants' and 'quanta': a word and a longer or shorter one are two words, not a typo."""
+    shorter, longer = sorted((typed, known), key=len)
+    return longer.startswith(shorter[:-1]) and len(longer) > len(shorter) or typed[:-1] == known[:-1]
+
+
+def _looks_like_a_name(word: str, *, first: bool) -> bool:
+    """'NVDA', 'iShares', and 'Yellen' after the first word: written that way on purpose."""
+    return word.isupper() or any(c.isupper() for c in word[1:]) or (word[0].isupper() and not first)

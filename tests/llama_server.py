@@ -95,7 +95,7 @@ class LlamaServer:
                 with urllib.request.urlopen(f"{self.url}/models", timeout=2) as reply:
                     if any(m["id"] == self.model for m in json.load(reply)["data"]):
                         return
-            except OSError:
+            except (OSError, ValueError, KeyError):  # not listening yet, or not yet answering with its model list
                 time.sleep(0.5)
         self.stop()
         raise RuntimeError(f"the llama.cpp server did not answer within {START_TIMEOUT_SECONDS} s; see {self.log}")

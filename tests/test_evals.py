@@ -142,6 +142,9 @@ def test_the_gate_refuses_a_run_baseline_or_limits_it_cannot_judge(capsys: pytes
     with pytest.raises(SystemExit):
         eval_main(["--gate", "--split", "test"])
     assert "--gate compares every split with the baseline" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        eval_main(["--gate", "--answerer", "llm"])
+    assert "--gate holds the offline hybrid run to its baseline" in capsys.readouterr().err
 
 
 def test_a_run_writes_json_a_report_and_charts_against_the_baseline(built_index: Path, tmp_path: Path) -> None:

@@ -126,6 +126,7 @@ def llm_ui_url(llama_server: Any, built_index: Any, local_embedder: Any) -> Iter
     app.close()
 
 
+@pytest.mark.llama
 def test_a_real_model_streams_into_the_page_and_its_citations_resolve_at_the_end(browser: Any, llm_ui_url: str):
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     page = context.new_page()
