@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -184,7 +184,7 @@ class ExtractiveAnswerer:
 
     def knows(self, word: str) -> bool:
         """Whether the indexed articles use `word` (a word or a term), a glossary short form read as its phrase."""
-        return self._knows_short_form(word) or all(self._vocabulary().knows(t) for t in terms(word) or [word])
+        return self._knows_short_form(word) or all(self._knows(t) for t in terms(word) or [word])
 
     def _unknown_share(self, question: str) -> float:
         content = set(terms(question)) - QUESTION_TERMS
@@ -217,8 +217,7 @@ def _with_what_it_announces(s: ScoredSentence) -> ScoredSentence:
     c = s.candidate
     if not c.following or not ANNOUNCES.search(c.sentence):
         return s
-    extended = Candidate(f"{c.text} {c.following}", c.sentence, c.hit, c.rank, c.index, c.previous, "")
-    return ScoredSentence(extended, s.score, s.features)
+    return replace(s, candidate=replace(c, text=f"{c.text} {c.following}", following=""))
 
 
 def compose(chosen: list[ScoredSentence]) -> tuple[str, list[Citation]]:

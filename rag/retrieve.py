@@ -188,12 +188,15 @@ class HybridRetriever:
         return self._view.sentences.get(chunk_id)
 
     def spelling(self) -> SpellingCorrector:
-        """A spelling corrector over the live generation's words, built on first use per generation.
+        """A spelling corrector over the words of the generation last read, built on first use per generation.
 
+        Questions are read before they are retrieved, so this takes the view the last retrieve or
+        ingest refreshed rather than asking the store again (an HTTP round trip in server mode): after
+        another process's ingest, one question is read with the previous generation's words.
         Built outside the lock (it takes about a second at 10k chunks) and kept only if no newer
         generation's corrector was kept meanwhile; two threads may both build one, never a stale one.
         """
-        view = self.refresh()
+        view = self._view if self._view.generation is not None else self.refresh()
         kept = self._speller
         if kept is not None and kept[0] == view.generation:
             return kept[1]

@@ -56,6 +56,7 @@ class Candidate:
     index: int  # the sentence's position in its chunk: its row among the chunk's stored sentence vectors
     previous: str  # the sentence before it in the chunk, "" for the first
     following: str  # the sentence after it, "" for the last
+    chunk_sentences: int  # how many sentences its chunk splits into: as many as the chunk's stored vectors
 
 
 def candidates(hits: list[Hit]) -> list[Candidate]:
@@ -72,7 +73,7 @@ def candidates(hits: list[Hit]) -> list[Candidate]:
                 continue
             seen.add(key)
             following = sentences[i + 1] if i + 1 < len(sentences) else ""
-            found.append(Candidate(quoted, sentence, hit, rank, i, previous, following))
+            found.append(Candidate(quoted, sentence, hit, rank, i, previous, following, len(sentences)))
     return found
 
 
@@ -161,12 +162,9 @@ def similarities(
     """
     result = np.zeros(len(found))
     missing = []
-    counts: dict[str, int] = {}  # sentences per chunk, as split now: the stored rows must match them one to one
     for i, c in enumerate(found):
-        rows = stored(c.hit.chunk_id)
-        if c.hit.chunk_id not in counts:
-            counts[c.hit.chunk_id] = len(split_sentences(c.hit.text))
-        if rows is not None and rows.shape == (counts[c.hit.chunk_id], question_vector.shape[0]):
+        rows = stored(c.hit.chunk_id)  # usable only when its rows match the chunk's sentences one to one
+        if rows is not None and rows.shape == (c.chunk_sentences, question_vector.shape[0]):
             result[i] = float(rows[c.index].astype(np.float32) @ question_vector)
         else:
             missing.append(i)
