@@ -1,6 +1,6 @@
 """Retrieval and answering on public benchmark sets (a measurement script, not a test).
 
-    python -m evals.external scifact ../shared/bench/scifact
+    python -m evals.external scifact ../shared/bench/scifact [--as-files]
     python -m evals.external squad ../shared/bench/squad_v2 --sample 600 --seed 7
     python -m evals.external financebench ../shared/bench/financebench
 
@@ -30,6 +30,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
 from tqdm import tqdm
 
 from rag.assistant import Assistant
@@ -60,10 +61,27 @@ def build(name: str, articles: list[Article], data_dir: Path) -> Assistant:
                      chunk_tokens=LONG_CHUNKS.max_tokens, chunk_overlap_sentences=0)  # fmt: skip
 
 
+def build_from_files(name: str, articles: list[Article], data_dir: Path) -> Assistant:
+    """Write `articles` as .txt files with a YAML header and ingest the folder as `rag ingest DIR` does."""
+    folder = data_dir / f"{name}-files"
+    folder.mkdir(parents=True, exist_ok=True)
+    for article in articles:
+        header = yaml.safe_dump({"title": article.title, "publisher": article.publisher}, allow_unicode=True)
+        (folder / f"{article.id}.txt").write_text(f"---\n{header}---\n{article.body}\n", encoding="utf-8")
+    started = time.perf_counter()
+    assistant = Assistant(data_dir=data_dir, corpus_dir=data_dir / "no-corpus", collection=name, show_progress=False,
+                          chunk_tokens=LONG_CHUNKS.max_tokens, chunk_overlap_sentences=0)  # fmt: skip
+    report = assistant.ingest([folder], sync=True)
+    print(f"{name}: {len(articles)} files; {report.summary()}; {time.perf_counter() - started:.0f} s")
+    for skipped in report.skipped:
+        print(f"  skipped: {skipped}")
+    return assistant
+
+
 # -- SciFact ---------------------------------------------------------------------------------------
 
 
-def scifact(folder: Path, data_dir: Path, limit: int | None) -> None:
+def scifact(folder: Path, data_dir: Path, limit: int | None, as_files: bool = False) -> None:
     docs = [json.loads(line) for line in (folder / "corpus.jsonl").read_text().splitlines() if line.strip()]
     articles = [Article(id=d["_id"], title=d["title"], body=d["text"], publisher="SciFact") for d in docs]
     queries = {q["_id"]: q["text"] for q in map(json.loads, (folder / "queries.jsonl").read_text().splitlines())}
@@ -72,8 +90,13 @@ def scifact(folder: Path, data_dir: Path, limit: int | None) -> None:
         qid, doc_id, score = line.split("\t")
         qrels[qid][doc_id] = int(score)
     test_ids = sorted(qrels, key=int)[:limit]
-    assistant = build("scifact", articles, data_dir)
-    print(f"\nSciFact: {len(articles)} abstracts, {len(test_ids)} test queries")
+    if as_files:
+        (data_dir / "no-corpus").mkdir(parents=True, exist_ok=True)
+        assistant = build_from_files("scifact", articles, data_dir)
+    else:
+        assistant = build("scifact", articles, data_dir)
+    path = "files, as `rag ingest DIR`" if as_files else "records"
+    print(f"\nSciFact ({path}): {len(articles)} abstracts, {len(test_ids)} test queries")
     print(f"{'retriever':<10} {'nDCG@10':>8} {'recall@100':>11} {'ms/query':>9}")
     for mode in MODES:
         ndcg, recall, started = 0.0, 0.0, time.perf_counter()
@@ -227,11 +250,12 @@ def main() -> None:
     parser.add_argument("--limit", type=int, help="SciFact: only the first N test queries")
     parser.add_argument("--sample", type=int, default=600, help="SQuAD: questions to ask (half unanswerable)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--as-files", action="store_true", help="SciFact: ingest the abstracts as .txt files")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = args.data_dir or Path(tmp)
         if args.dataset == "scifact":
-            scifact(args.folder, data_dir, args.limit)
+            scifact(args.folder, data_dir, args.limit, as_files=args.as_files)
         elif args.dataset == "financebench":
             financebench(args.folder, data_dir)
         else:

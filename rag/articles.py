@@ -1,11 +1,11 @@
-"""From a file on disk to a clean Article: read -> strip boilerplate -> check something is left."""
+"""From a file on disk to a clean Article: read -> strip page chrome (unless the reader did) -> check text is left."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
 
-from rag.clean import clean_article
+from rag.clean import clean_article, normalise_lines
 from rag.documents import RawDocument, read_document
 from rag.errors import DocumentError
 from rag.records import Article
@@ -18,8 +18,11 @@ def load_article(path: Path, overrides: Mapping[str, str] | None = None) -> tupl
 
 
 def to_article(raw: RawDocument) -> Article:
-    cleaned = clean_article(raw.text, raw.title)
-    if not cleaned.body:
+    if raw.chrome_removed:
+        body = "\n".join(normalise_lines(raw.text))
+    else:
+        body = clean_article(raw.text, raw.title, raw.publisher, raw.published).body
+    if not body:
         raise DocumentError(
             f"{raw.path}: no article text was left after removing page boilerplate; "
             "check that the file holds the article itself."
@@ -27,7 +30,7 @@ def to_article(raw: RawDocument) -> Article:
     return Article(
         id=raw.id,
         title=raw.title,
-        body=cleaned.body,
+        body=body,
         publisher=raw.publisher,
         author=raw.author,
         published=raw.published,

@@ -69,8 +69,8 @@ class Assistant:
         cache = ViewCache(Path(self.settings.data_dir) / VIEWS_DIR, collection=self.settings.collection)
         self._retriever = HybridRetriever(self._store, self._embedder, rrf_k=self.settings.rrf_k, cache=cache)
         self._reader = QuestionReader(default_glossary(), self._retriever.spelling)
-        if self._store.count() == 0 and Path(self.settings.corpus_dir).is_dir():
-            self.ingest([self.settings.corpus_dir], sync=True)
+        if self._store.count() == 0:
+            self.ingest([self._corpus_dir()], sync=True)
         self._store.check_model(self._embedder.model_id)
         if answerer is None or rewriter is None:  # the defaults follow the settings: LLM if configured
             made_answerer, made_rewriter = make_answerer(self.settings, self._embedder, self._retriever)
@@ -167,10 +167,13 @@ class Assistant:
         sync: bool = False,
         rebuild: bool = False,
         metadata: Mapping[str, str] | None = None,
+        strict: bool = False,
     ) -> IngestReport:
         """Add or update articles from files or folders; with sync, also drop articles gone from those folders.
 
         `metadata` (title, publisher, author, published, url) applies to every file and wins over its own.
+        A file that cannot be read is skipped and listed in `report.skipped`; with `strict` it stops the
+        ingest with nothing changed (DocumentError).
         """
         paths = [paths] if isinstance(paths, (str, Path)) else paths
         folders = [Path(p) for p in paths if Path(p).is_dir()]
@@ -183,9 +186,19 @@ class Assistant:
             rebuild=rebuild,
             progress=self.settings.show_progress,
             metadata=metadata,
+            strict=strict,
         )
         self._retriever.refresh()
         return report
+
+    def _corpus_dir(self) -> Path:
+        corpus = Path(self.settings.corpus_dir)
+        if not corpus.is_dir():
+            raise ConfigError(
+                f"The index is empty and the articles folder {corpus} does not exist; point RAG_CORPUS_DIR "
+                "(or --corpus-dir) at the folder that holds the articles, or create it and put articles in it."
+            )
+        return corpus
 
     def generation(self) -> str | None:
         """The live index generation: it changes with every ingest that changed something; None when empty."""

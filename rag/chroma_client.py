@@ -31,8 +31,14 @@ UNAVAILABLE = (httpx.TransportError,)
 
 
 def persistent_client(data_dir: Path) -> Any:
+    if not data_dir.parent.is_dir():
+        # Creating a whole missing path would hide a mistyped folder behind a new, empty index.
+        raise ConfigError(
+            f"The index folder {data_dir} cannot be created: the folder {data_dir.parent} does not exist. "
+            "Create it, or set RAG_DATA_DIR (or --data-dir) to a folder that does."
+        )
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        data_dir.mkdir(exist_ok=True)
         return chromadb.PersistentClient(path=str(data_dir), settings=_settings())
     except (OSError, ChromaError, ValueError, RuntimeError) as exc:
         raise IndexError_(

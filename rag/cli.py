@@ -3,11 +3,13 @@
     rag ingest                      # sync the corpus folder into the index
     rag ingest my_articles/ a.md    # add or update these articles (.txt .md .html .htm .pdf)
     rag ingest --sync my_articles/  # make the index match that folder: also remove what is gone from it
+    rag ingest --strict my_articles/  # all or nothing: one unreadable file stops the ingest
     rag ingest page.pdf --publisher Reuters --published 2024-03-05   # metadata the file lacks
     rag ask "What does Goldman expect from the Russell 2000?"
     rag eval --split dev
 
-Errors print one line (no traceback) and exit 1; RAG_DEBUG=1 shows the traceback.
+Errors print one line (no traceback) and exit 1; RAG_DEBUG=1 shows the traceback. An ingest
+that skipped unreadable files indexes the rest, lists the skipped ones and exits 1.
 """
 
 from __future__ import annotations
@@ -70,6 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="make the index match the given folders: also remove articles gone from them",
     )
     ingest.add_argument("--rebuild", action="store_true", help="re-embed everything (after changing the model)")
+    ingest.add_argument(
+        "--strict",
+        action="store_true",
+        help="stop with nothing changed if any file cannot be read (default: skip it, index the rest, exit 1)",
+    )
     given = ingest.add_argument_group(
         "metadata",
         "Win over the file's own metadata. With several files or a folder, each flag applies to ALL of them.",
@@ -108,15 +115,23 @@ def run_ingest(args: argparse.Namespace) -> int:
             f"--{' --'.join(metadata)} need the files they describe: rag ingest FILE --{next(iter(metadata))} ..."
         )
     assistant = _assistant(args)
+    options = {"rebuild": args.rebuild, "strict": args.strict}
     if args.paths:
-        report = assistant.ingest(args.paths, sync=args.sync, rebuild=args.rebuild, metadata=metadata or None)
+        report = assistant.ingest(args.paths, sync=args.sync, metadata=metadata or None, **options)
     else:
-        report = assistant.ingest([assistant.settings.corpus_dir], sync=True, rebuild=args.rebuild)
+        report = assistant.ingest([assistant.settings.corpus_dir], sync=True, **options)
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     for line in report.details():
         print(line)
     print(report.summary())
+    if report.skipped:
+        for skipped in report.skipped:
+            print(f"skipped: {skipped}", file=sys.stderr)
+        files = "file was" if len(report.skipped) == 1 else "files were"
+        print(f"error: {len(report.skipped)} {files} skipped (listed above); the others are indexed. "
+              "Fix or remove them and run rag ingest again.", file=sys.stderr)  # fmt: skip
+        return 1
     return 0
 
 

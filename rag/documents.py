@@ -40,6 +40,7 @@ class RawDocument:
     published: str = ""
     url: str = ""
     warnings: list[str] = field(default_factory=list)
+    chrome_removed: bool = False  # the reader took the article out of its page already (HTML)
 
 
 def find_documents(paths: list[Path]) -> list[Path]:
@@ -118,6 +119,7 @@ def read_document(path: Path, overrides: Mapping[str, str] | None = None) -> Raw
         published=metadata.get("published", ""),
         url=metadata.get("url", ""),
         warnings=_warnings(path, metadata, extracted.source, given, extracted.caveats),
+        chrome_removed=extracted.chrome_removed,
     )
 
 

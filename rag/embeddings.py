@@ -20,6 +20,7 @@ from typing import Protocol
 import numpy as np
 
 from rag.errors import ConfigError, RagError
+from rag.tokens import count_tokens
 
 MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 TOKENIZER_DIR = Path(__file__).parent / "models" / "all-minilm-l6-v2"
@@ -35,6 +36,10 @@ class Embedder(Protocol):
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """One L2-normalised float32 row per text."""
+        ...
+
+    def fits(self, text: str) -> bool:
+        """Whether the model reads all of `text`: chunking keeps every chunk within this, so none is truncated."""
         ...
 
 
@@ -57,6 +62,13 @@ class LocalMiniLM:
         # Pad to the longest text in the batch, not to 256 as Chroma does: same vectors, less work.
         self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
         self._lock = threading.Lock()  # the tokenizer's padding state is shared
+        self._counter = Tokenizer.from_file(str(TOKENIZER_DIR / "tokenizer.json"))
+        self._counter.no_truncation()  # the file itself asks for truncation and padding at 128
+        self._counter.no_padding()
+
+    def fits(self, text: str) -> bool:
+        # The count includes the [CLS] and [SEP] the model adds, as the truncation at MAX_TOKENS does.
+        return len(self._counter.encode(text).ids) <= MAX_TOKENS
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -85,6 +97,7 @@ class LocalMiniLM:
 # OpenAI takes at most 2,048 inputs a request and compatible local servers often fewer, while ingest hands
 # over a batch's chunks with all their sentences (several hundred texts) in one call.
 MAX_INPUTS_PER_REQUEST = 256
+OPENAI_MAX_TOKENS = 8191
 
 
 class OpenAIEmbedder:
@@ -98,6 +111,11 @@ class OpenAIEmbedder:
         self.model_id = f"openai:{model}"
         self._model = model
         self._client = OpenAI(api_key=api_key or "not-needed", base_url=base_url or None, timeout=timeout)
+
+    def fits(self, text: str) -> bool:
+        # OpenAI's embedding models read 8,191 cl100k tokens; local servers' models may read fewer and
+        # truncate on their side, which cannot be seen from here.
+        return count_tokens(text) <= OPENAI_MAX_TOKENS
 
     def embed(self, texts: list[str]) -> np.ndarray:
         parts = [self._embed_part(texts[i : i + MAX_INPUTS_PER_REQUEST])

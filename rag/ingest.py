@@ -1,7 +1,10 @@
 """Bring the index in line with some article files, in one atomic swap.
 
-Every file is read, cleaned and chunked before the index is touched, so a bad
-file stops the ingest with nothing changed. Articles whose file, chunking
+Every file is read, cleaned and chunked before the index is touched. A file that cannot
+be read (empty, binary, not UTF-8, a damaged PDF, nothing left after cleaning) is skipped
+and listed with its reason, and every good file is indexed; an article already indexed
+from a skipped file keeps its old version. With `strict`, one bad file stops the ingest
+with nothing changed. Articles whose file, chunking
 settings and embedding model are unchanged keep their vectors; only new or
 changed articles are embedded. With `sync_dirs`, an article that came from one
 of those folders and is no longer there is removed.
@@ -40,9 +43,20 @@ from rag.records import Article, Chunk, content_hash
 from rag.sentence_vectors import indexed_sentences
 from rag.store import ChunkStore, StoredChunk
 
-PIPELINE_VERSION = "4"  # bump when reading, cleaning, chunking or chunk metadata change: every article is re-chunked
+PIPELINE_VERSION = "5"  # bump when reading, cleaning, chunking or chunk metadata change: every article is re-chunked
 EMBED_BATCH = 64
 UNDATED = "9999-12-31"  # sorts an article without a date after every dated one
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file the ingest left out, and why (the reason does not repeat the path)."""
+
+    path: Path
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
 
 
 @dataclass
@@ -57,6 +71,7 @@ class IngestReport:
     seconds: float = 0.0
     # (article_id, duplicate_of, estimated_similarity) for articles this ingest added, changed or re-filed
     duplicates: list[Duplicate] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -77,9 +92,10 @@ class IngestReport:
         return lines
 
     def summary(self) -> str:
+        skipped = f", {len(self.skipped)} skipped" if self.skipped else ""
         return (
             f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
-            f"{len(self.unchanged)} unchanged; {self.chunks_embedded} chunks embedded, "
+            f"{len(self.unchanged)} unchanged{skipped}; {self.chunks_embedded} chunks embedded, "
             f"{self.chunks_total} in the index ({self.seconds:.1f}s)"
         )
 
@@ -104,16 +120,24 @@ def ingest(
     rebuild: bool = False,
     progress: bool = True,
     metadata: Mapping[str, str] | None = None,
+    strict: bool = False,
 ) -> IngestReport:
     """Ingest article files; with `sync_dirs`, articles that came from those folders and are gone are removed.
 
     `metadata` (title, publisher, author, published, url) applies to every file and wins over the files' own.
+    A file that cannot be read is skipped (`IngestReport.skipped`); with `strict` it stops the ingest instead.
     """
     report = IngestReport()
-    articles = _load_all(find_documents(paths), report, metadata or {})
+    articles, report.skipped, report.warnings = load_articles(find_documents(paths), metadata or {})
+    if strict and report.skipped:
+        problems = "\n  ".join(map(str, report.skipped))
+        raise DocumentError(f"Nothing was ingested; fix these files and run it again:\n  {problems}")
+    # A skipped file's article stays as it was indexed: a file that went bad is not a file that went away.
+    kept_paths = {str(s.path.resolve()) for s in report.skipped}
     return ingest_articles(
         articles, store=store, embedder=embedder, chunking=chunking, report=report,
-        remove=lambda source_path: _under(source_path, sync_dirs), rebuild=rebuild, progress=progress,
+        remove=lambda source_path: _under(source_path, sync_dirs) and source_path not in kept_paths,
+        rebuild=rebuild, progress=progress,
     )  # fmt: skip
 
 
@@ -169,7 +193,7 @@ def ingest_articles(
 
     new_chunks: list[tuple[Article, Chunk]] = []
     for article in changed:
-        chunks = chunk_article(article, max_tokens=chunking.max_tokens, overlap=chunking.overlap)
+        chunks = chunk_article(article, max_tokens=chunking.max_tokens, overlap=chunking.overlap, fits=embedder.fits)
         unique = {c.id: c for c in chunks}  # a paragraph repeated in one article would repeat an id
         new_chunks.extend((article, c) for c in unique.values())
 
@@ -223,26 +247,37 @@ def chunk_metadata(
     return metadata
 
 
-def _load_all(files: list[Path], report: IngestReport, metadata: Mapping[str, str]) -> list[Article]:
-    articles: dict[str, Article] = {}
-    problems: list[str] = []
+def load_articles(
+    files: list[Path], metadata: Mapping[str, str] | None = None
+) -> tuple[list[Article], list[Skipped], list[str]]:
+    """The articles of the files that can be read, the files skipped with their reasons, and warnings.
+
+    Two files that claim one article id are both skipped: which one is the article is for a person
+    to say, and taking either would silently replace the other's text.
+    """
+    loaded: dict[str, list[tuple[Article, list[str]]]] = {}
+    skipped: list[Skipped] = []
     for path in files:
         try:
-            article, warnings = load_article(path, metadata)
+            article, found = load_article(path, metadata)
         except DocumentError as exc:
-            problems.append(str(exc))
+            skipped.append(Skipped(path, str(exc).removeprefix(f"{path}: ")))
             continue
-        if article.id in articles:
-            problems.append(
-                f"{path}: article id {article.id!r} is also used by {articles[article.id].source_path}; "
-                "rename one of the files (a .txt or .md file can instead set another 'id' in its header)."
-            )
+        loaded.setdefault(article.id, []).append((article, found))
+    articles: list[Article] = []
+    warnings: list[str] = []
+    for article_id, claims in loaded.items():
+        if len(claims) == 1:
+            articles.append(claims[0][0])
+            warnings.extend(claims[0][1])
             continue
-        articles[article.id] = article
-        report.warnings.extend(warnings)
-    if problems:
-        raise DocumentError("Nothing was ingested; fix these files and run it again:\n  " + "\n  ".join(problems))
-    return list(articles.values())
+        for article, _ in claims:
+            others = ", ".join(a.source_path for a, _ in claims if a is not article)
+            skipped.append(Skipped(Path(article.source_path), (
+                f"article id {article_id!r} is also used by {others}; rename one of the files (a .txt or .md "
+                "file can instead set another 'id' in its header)."
+            )))  # fmt: skip
+    return articles, skipped, warnings
 
 
 def _indexed_articles(store: ChunkStore) -> dict[str, dict[str, Any]]:

@@ -85,10 +85,13 @@ class Filters:
         return bool(self.published_from or self.published_to or self.publishers)
 
     def where(self) -> dict[str, Any] | None:
-        """The same conditions as a Chroma `where` clause (dates compare as YYYYMMDD integers)."""
+        """The same conditions as a Chroma `where` clause (dates compare as YYYYMMDD integers).
+
+        An undated article (published_int 0) is outside every date range, as in `admits`.
+        """
         clauses: list[dict[str, Any]] = []
-        if self.published_from:
-            clauses.append({"published_int": {"$gte": _as_int(self.published_from)}})
+        if self.published_from or self.published_to:
+            clauses.append({"published_int": {"$gte": _as_int(self.published_from) if self.published_from else 1}})
         if self.published_to:
             clauses.append({"published_int": {"$lte": _as_int(self.published_to)}})
         if self.publishers:
@@ -99,9 +102,11 @@ class Filters:
 
     def admits(self, metadata: dict[str, Any]) -> bool:
         date = int(metadata.get("published_int", 0))
-        if self.published_from and not date >= _as_int(self.published_from):
+        if (self.published_from or self.published_to) and date <= 0:
             return False
-        if self.published_to and not (0 < date <= _as_int(self.published_to)):
+        if self.published_from and date < _as_int(self.published_from):
+            return False
+        if self.published_to and date > _as_int(self.published_to):
             return False
         return not self.publishers or metadata.get("publisher") in self.publishers
 

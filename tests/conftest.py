@@ -77,6 +77,9 @@ class RememberingEmbedder:
         self._inner = inner
         self._vectors: dict[str, np.ndarray] = {}
 
+    def fits(self, text: str) -> bool:
+        return self._inner.fits(text)
+
     def embed(self, texts: list[str]) -> np.ndarray:
         missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
         if missing:

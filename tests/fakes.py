@@ -18,6 +18,9 @@ class HashingEmbedder:
         self.calls = 0
         self.fail_after_calls = fail_after_calls
 
+    def fits(self, text: str) -> bool:
+        return len(text.split()) <= 400
+
     def embed(self, texts: list[str]) -> np.ndarray:
         self.calls += 1
         if self.fail_after_calls is not None and self.calls > self.fail_after_calls:

@@ -25,10 +25,27 @@ def test_chunks_are_whole_sentences_within_the_budget_with_overlap() -> None:
     assert covered == set(sentences)
 
 
-def test_a_sentence_longer_than_the_budget_is_its_own_chunk_and_never_cut() -> None:
-    long = "Words " + "word " * 80 + "end."
-    chunks = chunk_article(article(f"Short one. {long.strip()} Another short."), max_tokens=20, overlap=0)
-    assert [c.text for c in chunks] == ["Short one.", long.strip(), "Another short."]
+def test_a_sentence_longer_than_the_budget_is_cut_between_words_and_loses_none() -> None:
+    long = "Words " + " ".join(f"w{i}" for i in range(80)) + " end."
+    text = f"Short one. {long} Another short."
+    chunks = chunk_article(article(text), max_tokens=20, overlap=0)
+    assert len(chunks) > 4
+    assert all(c.tokens <= 20 for c in chunks)
+    assert " ".join(c.text for c in chunks) == text  # every word once, in order
+
+
+def test_chunks_with_their_header_fit_the_embedder_even_from_long_sentences(local_embedder) -> None:
+    from rag.embeddings import MAX_TOKENS
+
+    # Numbers and rare words cost many more word pieces than cl100k tokens: the embedder's count decides.
+    sentence = " ".join(f"Q{i}-rev 1{i},{i}07.{i}9 xyzzy{i}" for i in range(40)) + "."
+    body = "\n".join([sentence] * 3 + ["Small caps rallied as yields fell on Friday."])
+    chunks = chunk_article(article(body), max_tokens=400, overlap=1, fits=local_embedder.fits)
+    counter = local_embedder._inner._counter
+    for chunk in chunks:
+        assert len(counter.encode(chunk.indexed_text).ids) <= MAX_TOKENS
+    words = [w for c in chunks for w in c.text.split()]
+    assert set(words) == set(body.split())
 
 
 def test_header_names_source_and_date_in_digits_and_words() -> None:

@@ -40,10 +40,24 @@ def test_ingest_reports_what_changed(index_copy: Path) -> None:
 def test_errors_are_one_line_and_exit_non_zero(index_copy: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"\x00\x01binary")
-    for args in (("ask", "   "), ("ingest", str(bad)), ("ask", "rates", "--from", "yesterday")):
+    for args in (("ask", "   "), ("ingest", "--strict", str(bad)), ("ask", "rates", "--from", "yesterday")):
         out = rag(*args, data_dir=index_copy)
         assert out.returncode == 1
         assert out.stderr.startswith("error: ") and "Traceback" not in out.stderr
+
+
+def test_a_folder_with_a_bad_file_is_indexed_and_the_command_exits_1(index_copy: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "new"
+    folder.mkdir()
+    (folder / "bad.txt").write_bytes(b"\x00\x01binary")
+    (folder / "good.md").write_text("Small caps rallied on Friday as yields fell sharply, traders said.\n")
+    out = rag("ingest", str(folder), data_dir=index_copy)
+    assert out.returncode == 1
+    assert "1 added" in out.stdout and "1 skipped" in out.stdout
+    assert f"skipped: {folder / 'bad.txt'}: looks binary" in out.stderr
+    assert "error: 1 file was skipped" in out.stderr and "Traceback" not in out.stderr
+    again = rag("ingest", str(folder / "good.md"), data_dir=index_copy)
+    assert again.returncode == 0 and "1 unchanged" in again.stdout
 
 
 # -- ingesting other formats, metadata flags, --sync and near-duplicates --------------------------------
@@ -91,12 +105,14 @@ def test_bad_metadata_flags_are_one_line_errors(index_copy: Path, tmp_path: Path
         assert "Traceback" not in out.stderr
 
 
-def test_a_corrupt_pdf_is_a_one_line_error_naming_the_file(index_copy: Path, tmp_path: Path) -> None:
+def test_a_corrupt_pdf_is_skipped_with_a_line_naming_the_file(index_copy: Path, tmp_path: Path) -> None:
     broken = tmp_path / "broken.pdf"
     broken.write_bytes(make_pdf(PDF_LINES)[:500])
     out = rag("ingest", str(broken), data_dir=index_copy)
-    assert out.returncode == 1 and out.stderr.startswith("error: Nothing was ingested")
-    assert "broken.pdf: is not a readable PDF" in out.stderr and "Traceback" not in out.stderr
+    assert out.returncode == 1 and out.stderr.startswith(f"skipped: {broken}: is not a readable PDF")
+    assert "Traceback" not in out.stderr
+    strict = rag("ingest", "--strict", str(broken), data_dir=index_copy)
+    assert strict.returncode == 1 and strict.stderr.startswith("error: Nothing was ingested")
 
 
 def test_sync_makes_the_index_match_a_folder_and_lists_each_change(index_copy: Path, tmp_path: Path) -> None:

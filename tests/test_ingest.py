@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from rag import Assistant
-from rag.errors import DocumentError, EmbeddingMismatch, IndexError_, RagError
+from rag.errors import ConfigError, DocumentError, EmbeddingMismatch, IndexError_, RagError
 
 from .fakes import HashingEmbedder
 
@@ -76,18 +76,57 @@ def test_adding_a_file_from_elsewhere_keeps_it_through_a_corpus_sync(tmp_path: P
     assert "mine" in article_ids(a)
 
 
-def test_a_bad_file_stops_the_ingest_before_anything_changes(tmp_path: Path, corpus_copy: Path) -> None:
+def test_with_strict_a_bad_file_stops_the_ingest_before_anything_changes(tmp_path: Path, corpus_copy: Path) -> None:
     a = make(tmp_path / "idx", corpus_copy)
     generation = a._store.generation()
     (corpus_copy / "broken.txt").write_bytes(b"\xff\xfe not utf-8 \x00")
     (corpus_copy / "empty.md").write_text("")
+    (corpus_copy / "good.md").write_text("Small caps rallied on Friday as yields fell sharply, traders said.\n")
     with pytest.raises(DocumentError) as info:
-        a.ingest([corpus_copy], sync=True)
+        a.ingest([corpus_copy], sync=True, strict=True)
     assert (
         "Nothing was ingested" in str(info.value) and "broken.txt" in str(info.value) and "empty.md" in str(info.value)
     )
     assert a._store.generation() == generation
     assert len(article_ids(a)) == 5
+
+
+def test_a_folder_ingest_skips_bad_files_with_reasons_and_indexes_the_rest(tmp_path: Path, corpus_copy: Path) -> None:
+    a = make(tmp_path / "idx", corpus_copy)
+    (corpus_copy / "broken.txt").write_bytes(b"\xff\xfe not utf-8 \x00")
+    (corpus_copy / "empty.md").write_text("")
+    (corpus_copy / "latin1.txt").write_bytes("Caf\xe9 owners expect lower rates this year.".encode("latin-1"))
+    (corpus_copy / "chrome_only.txt").write_text("Log Out\nShare\n101K Views\n")
+    (corpus_copy / "good.md").write_text("Small caps rallied on Friday as yields fell sharply, traders said.\n")
+    report = a.ingest([corpus_copy], sync=True)
+    assert report.added == ["good"]
+    reasons = {s.path.name: s.reason for s in report.skipped}
+    assert set(reasons) == {"broken.txt", "empty.md", "latin1.txt", "chrome_only.txt"}
+    assert "UTF-8" in reasons["latin1.txt"] and "no article text" in reasons["chrome_only.txt"]
+    assert all(not r.startswith(str(corpus_copy)) for r in reasons.values())
+    assert "4 skipped" in report.summary()
+    assert article_ids(a) == {p.stem for p in corpus_copy.glob("0*.txt")} | {"good"}
+
+
+def test_an_indexed_article_whose_file_goes_bad_keeps_its_old_version(tmp_path: Path, corpus_copy: Path) -> None:
+    a = make(tmp_path / "idx", corpus_copy)
+    victim = sorted(corpus_copy.glob("0*.txt"))[0]
+    victim.write_bytes(b"\x00\x01 damaged on disk")
+    report = a.ingest([corpus_copy], sync=True)
+    assert [s.path.name for s in report.skipped] == [victim.name]
+    assert report.removed == []
+    assert victim.stem in article_ids(a)
+
+
+def test_a_missing_corpus_folder_is_an_error_naming_it(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="nowhere/articles does not exist"):
+        make(tmp_path / "idx", tmp_path / "nowhere" / "articles")
+
+
+def test_a_data_folder_under_a_missing_folder_is_an_error_naming_it(tmp_path: Path, corpus_copy: Path) -> None:
+    with pytest.raises(ConfigError, match="nowhere does not exist"):
+        make(tmp_path / "nowhere" / "idx", corpus_copy)
+    assert not (tmp_path / "nowhere").exists()
 
 
 def test_an_ingest_that_fails_halfway_leaves_the_previous_index_answering(tmp_path: Path, corpus_copy: Path) -> None:
@@ -177,5 +216,10 @@ def test_duplicate_article_ids_are_refused(tmp_path: Path, corpus_copy: Path) ->
     other = tmp_path / "other"
     other.mkdir()
     shutil.copy(corpus_copy / "000_c205bd33b4339b3e.txt", other / "000_c205bd33b4339b3e.txt")
+    report = a.ingest([corpus_copy, other])
+    assert sorted((s.path.parent.name, "also used by" in s.reason) for s in report.skipped) == [
+        ("corpus", True),
+        ("other", True),
+    ]
     with pytest.raises(DocumentError, match="also used by"):
-        a.ingest([corpus_copy, other])
+        a.ingest([corpus_copy, other], strict=True)

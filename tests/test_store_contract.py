@@ -22,7 +22,7 @@ import pytest
 
 from rag import Assistant, ConfigError, EmbeddingMismatch, IndexError_, StoreUnavailable
 from rag.chroma_client import http_client, persistent_client
-from rag.retrieve import HybridRetriever
+from rag.retrieve import Filters, HybridRetriever
 from rag.store import ChunkStore, GenerationReplaced, StoredChunk
 from tests.chroma_server import ChromaServer, finishes_within
 from tests.fakes import HashingEmbedder
@@ -143,6 +143,30 @@ def test_swapped_in_chunks_are_counted_read_and_queried_with_filters(store: Chun
     assert {m.id for m in yahoo} == {"b", "c"}
     spring = {"$and": [{"published_int": {"$gte": 20240401}}, {"published_int": {"$lte": 20240630}}]}
     assert [m.id for m in store.query(query, n=10, where=spring)] == ["b"]
+
+
+UNDATED = chunks(("u", "Small caps and rates, an undated note from the desk", "Yahoo Finance", 0))
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters(),
+        Filters(published_from="2024-04-01"),
+        Filters(published_to="2024-06-30"),
+        Filters(published_from="2024-01-01", published_to="2024-12-31"),
+        Filters(publishers=("Yahoo Finance",)),
+        Filters(published_to="2024-12-31", publishers=("Yahoo Finance",)),
+    ],
+    ids=["none", "from", "to", "from-to", "publisher", "to-publisher"],
+)
+def test_dense_search_and_bm25_admit_the_same_chunks_under_every_filter(store: ChunkStore, filters: Filters) -> None:
+    """The store's `where` (dense side) and `Filters.admits` (BM25 side) must agree, undated chunks included."""
+    swap(store, (THREE[0] + UNDATED[0], np.vstack([THREE[1], UNDATED[1]])))
+    dense = {m.id for m in store.query(EMBEDDER.embed(["small caps"])[0], n=10, where=filters.where())}
+    keyword = {c.id for c, _ in store.chunks() if filters.admits(c.metadata)}
+    assert dense == keyword
+    assert ("u" in dense) == (not filters.published_from and not filters.published_to)
 
 
 def test_a_swap_keeps_the_chosen_chunks_with_their_vectors_and_adds_the_new(store: ChunkStore) -> None:

@@ -124,11 +124,10 @@ def test_a_republished_copy_is_reported_and_answers_show_the_story_once(
         ("broken.pdf", make_pdf(PDF_LINES)[:500], "broken.pdf: is not a readable PDF"),
         ("locked.pdf", make_pdf(PDF_LINES, password="s3cret"), "locked.pdf: is password-protected"),
         ("menu.html", "<html><body><nav><a href='/'>Home</a></nav></body></html>", "menu.html: no article text"),
-        ("000_c205bd33b4339b3e.pdf", make_pdf(PDF_LINES), "article id &#x27;000_c205bd33b4339b3e&#x27; is also used"),
     ],
-    ids=["corrupt-pdf", "encrypted-pdf", "no-text-html", "id-taken"],
+    ids=["corrupt-pdf", "encrypted-pdf", "no-text-html"],
 )
-def test_a_bad_upload_is_refused_with_what_to_do_and_leaves_nothing_behind(
+def test_a_bad_file_in_an_upload_is_refused_with_what_to_do_and_the_good_one_is_added(
     served: tuple[str, Assistant], tmp_path: Path, name: str, content: bytes | str, message: str
 ) -> None:
     url, assistant = served
@@ -141,11 +140,44 @@ def test_a_bad_upload_is_refused_with_what_to_do_and_leaves_nothing_behind(
 
     out = upload(client(url), good, bad)
 
-    assert 'class="ingest-report error"' in out["report"] and "Nothing was added." in out["report"]
-    assert message in out["report"] and "Traceback" not in out["report"]
-    assert files_in(corpus) == before  # neither the good file nor the bad one stayed
-    assert "5 articles" in out["header"] and "Harbor Street Journal" not in out["publishers"]
-    assert "banks" not in {h.article_id for h in assistant.retrieve("regional banks deposits", k=20)}
+    assert 'class="ingest-report error"' in out["report"] and "1 added" in out["report"]
+    assert "1 not added" in out["report"] and f"not added: {message}" in out["report"]
+    assert "Traceback" not in out["report"] and str(tmp_path) not in out["report"]
+    after = files_in(corpus)
+    assert set(after) == set(before) | {"banks.html"}  # the bad file did not stay
+    assert all(after[name] == content for name, content in before.items())
+    assert "6 articles" in out["header"] and "Harbor Street Journal" in out["publishers"]
+    assert "banks" in {h.article_id for h in assistant.retrieve("regional banks deposits", k=20)}
+
+
+def test_an_upload_taking_another_articles_id_is_refused_and_changes_nothing(
+    served: tuple[str, Assistant], tmp_path: Path
+) -> None:
+    url, assistant = served
+    corpus = Path(assistant.settings.corpus_dir)
+    before = files_in(corpus)
+    clash = tmp_path / "000_c205bd33b4339b3e.pdf"
+    clash.write_bytes(make_pdf(PDF_LINES))
+    out = upload(client(url), clash)
+    assert "Nothing was added." in out["report"]
+    assert "its article id &#x27;000_c205bd33b4339b3e&#x27; is used by 000_c205bd33b4339b3e.txt" in out["report"]
+    assert files_in(corpus) == before
+    goldman = assistant.retrieve("Goldman Sachs Russell 2000 twelve months", k=3)
+    assert goldman[0].article_id == "000_c205bd33b4339b3e" and goldman[0].publisher == "Moomoo News Global"
+
+
+def test_two_files_claiming_one_id_are_both_skipped_and_the_indexed_one_stays(
+    tmp_path: Path, corpus_copy: Path
+) -> None:
+    assistant = Assistant(
+        data_dir=tmp_path / "data", corpus_dir=corpus_copy, embedder=HashingEmbedder(), show_progress=False
+    )
+    (corpus_copy / "000_c205bd33b4339b3e.md").write_text("Someone else's text, filed under the same id, here.\n")
+    report = assistant.ingest([corpus_copy], sync=True)
+    assert sorted(s.path.name for s in report.skipped) == ["000_c205bd33b4339b3e.md", "000_c205bd33b4339b3e.txt"]
+    assert report.removed == [] and report.updated == []
+    hit = assistant.retrieve("Goldman Sachs Russell 2000", k=1)[0]
+    assert hit.article_id == "000_c205bd33b4339b3e" and "Someone else" not in hit.text
 
 
 def test_a_failed_replacement_puts_the_old_file_back(served: tuple[str, Assistant], tmp_path: Path) -> None:
@@ -157,8 +189,9 @@ def test_a_failed_replacement_puts_the_old_file_back(served: tuple[str, Assistan
     upload(c, page)
     page.write_text("<html><body><nav>Home</nav></body></html>")
     out = upload(c, page)
-    assert "Nothing was added." in out["report"]
+    assert "not added: banks.html: no article text" in out["report"]
     assert (corpus / "banks.html").read_text() == article_html()
+    assert "banks" in {h.article_id for h in assistant.retrieve("regional banks deposits", k=20)}
 
 
 def test_files_the_folder_would_skip_are_refused_before_anything_is_copied(tmp_path: Path, corpus_copy: Path) -> None:

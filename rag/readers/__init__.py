@@ -1,7 +1,7 @@
 """Format readers: each turns a file's bytes into its text and the metadata the format carries.
 
     .txt .md     YAML front matter above the text         rag.readers.text
-    .html .htm   the page's meta tags; page chrome gone   rag.readers.html  (trafilatura)
+    .html .htm   the page's meta tags; page chrome gone   rag.readers.html  (trafilatura; no further cleaning)
     .pdf         the PDF's document information           rag.readers.pdf   (pypdf)
 
 Every reader returns an Extracted, and rag.documents makes the RawDocument from it the same
@@ -37,6 +37,7 @@ class Extracted:
     metadata: dict[str, str | dt.date]  # keys among id, title, publisher, author, published, url
     source: str  # where the metadata came from, for warnings ("the header"); "" when the file has none
     caveats: dict[str, str] = field(default_factory=dict)  # field -> why its value may be wrong
+    chrome_removed: bool = False  # the reader already took the article out of its page (HTML)
 
 
 Reader = Callable[[bytes, Path], Extracted]

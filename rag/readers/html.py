@@ -9,7 +9,8 @@ and reads the metadata publishers put in the page head:
     <meta property="article:published_time" content="2024-03-05T09:30:00Z"> -> published 2024-03-05
     <meta property="og:url" content="https://...">  (or <link rel="canonical">) -> url
 
-It is given the file's bytes, never a URL, so nothing is fetched. The date is read from
+Its text is the article as indexed: the page-chrome rules for captured text (rag.clean)
+do not run again over it. It is given the file's bytes, never a URL, so nothing is fetched. The date is read from
 the page's markup only (htmldate's extensive search, which guesses from any date in the
 text, is off): a wrong date silently breaks date filters, a missing one is warned about.
 """
@@ -22,6 +23,7 @@ import trafilatura
 from lxml.etree import LxmlError
 from trafilatura.settings import set_date_params
 
+from rag.clean import is_prose
 from rag.errors import DocumentError
 from rag.readers import Extracted
 
@@ -44,7 +46,7 @@ def read(data: bytes, path: Path) -> Extracted:
     if tree is None:
         raise DocumentError(f"{path}: is not an HTML page; save the article's page from the browser as HTML.")
     text = (page.text or "").strip() if page is not None else ""
-    if not text:
+    if not any(is_prose(line) for line in text.splitlines()):  # a menu or a button row is not an article
         raise DocumentError(
             f"{path}: no article text was found in this page (an index page, a login wall or a page drawn by "
             "scripts?); save the article's own page after it has loaded, or paste its text into a .txt file."
@@ -56,4 +58,5 @@ def read(data: bytes, path: Path) -> Extracted:
         "published": page.date,
         "url": page.url,
     }
-    return Extracted(text, {k: v.strip() for k, v in metadata.items() if v and v.strip()}, "the page's meta tags")
+    found = {k: v.strip() for k, v in metadata.items() if v and v.strip()}
+    return Extracted(text, found, "the page's meta tags", chrome_removed=True)

@@ -11,6 +11,8 @@ keeps the hyphen, which is right for "floating-rate" and merely odd for "compa-n
     -> ["Small caps rallied as traders bet that the Fed would cut rates by summer.", "Debt costs",
         "Firms with floating-rate debt gain most."]
 
+A page number alone on the last line of a page ("3", "Page 2 of 9") is left out.
+
 The date is the PDF's creation date, which is when the file was made: for a page saved
 as PDF that is the day it was saved, so the caller is warned to check it.
 """
@@ -32,6 +34,7 @@ from rag.readers import Extracted
 FULL_LINE = 0.8  # a line at least this share of the typical full line length continues its paragraph
 # Titles that tools write for you, not the article's: "Microsoft Word - draft.docx", "untitled", "page.html".
 _HYPHEN_END = re.compile(r"\w-$")  # "floating-" but not a dash standing alone: "rates -"
+_PAGE_NUMBER = re.compile(r"(?:page\s+)?[-–]?\s*\d{1,4}\s*[-–]?(?:\s+of\s+\d{1,4})?", re.IGNORECASE)
 _TOOL_TITLE = re.compile(r"(microsoft \w+ - .*|untitled.*|.*\.(docx?|pdf|html?|txt|indd|pages))", re.IGNORECASE)
 
 
@@ -42,7 +45,7 @@ def read(data: bytes, path: Path) -> Extracted:
         # Many "encrypted" PDFs only restrict printing or copying and open with an empty password.
         if reader.is_encrypted and not reader.decrypt(""):
             raise DocumentError(encrypted)
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages = [without_page_number(page.extract_text() or "") for page in reader.pages]
         info = reader.metadata
     except (FileNotDecryptedError, DependencyError) as exc:  # DependencyError: AES without a crypto library
         raise DocumentError(encrypted) from exc
@@ -76,6 +79,14 @@ def read(data: bytes, path: Path) -> Extracted:
             metadata["published"] = created.date()
             caveats["published"] = "the PDF's creation date, which may be when it was saved rather than published"
     return Extracted(text, metadata, "the PDF metadata", caveats)
+
+
+def without_page_number(page: str) -> str:
+    """The page's text without a page number on its last line: 'Text.\n3' -> 'Text.'; 'Page 2 of 9' goes too."""
+    lines = page.rstrip().splitlines()
+    if lines and _PAGE_NUMBER.fullmatch(lines[-1].strip()):
+        lines.pop()
+    return "\n".join(lines)
 
 
 def join_lines(lines: list[str]) -> list[str]:
