@@ -22,7 +22,7 @@ from rag.answerer import Answerer
 from rag.chat import ChatModel, total_usage
 from rag.conversation import History, KeywordRewriter, LLMRewriter, Rewrite, Rewriter, check_history
 from rag.embeddings import Embedder, LocalMiniLM, OpenAIEmbedder
-from rag.errors import ConfigError, InputError
+from rag.errors import ConfigError, IndexLost, InputError
 from rag.extractive import ExtractiveAnswerer
 from rag.glossary import default_glossary
 from rag.ingest import ChunkingSettings, IngestReport, ingest
@@ -69,7 +69,7 @@ class Assistant:
         cache = ViewCache(Path(self.settings.data_dir) / VIEWS_DIR, collection=self.settings.collection)
         self._retriever = HybridRetriever(self._store, self._embedder, rrf_k=self.settings.rrf_k, cache=cache)
         self._reader = QuestionReader(default_glossary(), self._retriever.spelling)
-        if self._store.count() == 0:
+        if self._is_new_index():
             self.ingest([self._corpus_dir()], sync=True)
         self._store.check_model(self._embedder.model_id)
         if answerer is None or rewriter is None:  # the defaults follow the settings: LLM if configured
@@ -191,6 +191,12 @@ class Assistant:
         self._retriever.refresh()
         return report
 
+    def _is_new_index(self) -> bool:
+        try:
+            return self._store.count() == 0
+        except IndexLost:
+            return False  # built once and lost: reported when asked, never rebuilt from the folder unasked
+
     def _corpus_dir(self) -> Path:
         corpus = Path(self.settings.corpus_dir)
         if not corpus.is_dir():
@@ -245,7 +251,7 @@ def make_answerer(settings: Settings, embedder: Embedder, retriever: HybridRetri
 def make_store(settings: Settings) -> ChunkStore:
     """The index on the Chroma server at RAG_CHROMA_URL when it is set, else the embedded one in RAG_DATA_DIR."""
     if settings.chroma_url:
-        return ChunkStore.http(settings.chroma_url, name=settings.collection)
+        return ChunkStore.http(settings.chroma_url, name=settings.collection, marker_dir=Path(settings.data_dir))
     return ChunkStore.persistent(Path(settings.data_dir), name=settings.collection)
 
 

@@ -8,7 +8,9 @@
     │   ├── EmbeddingMismatch  the index was built with another embedding model
     │   ├── StoreUnavailable   the Chroma server (RAG_CHROMA_URL) refused or did not answer
     │   ├── GenerationReplaced another process's ingest dropped the generation being read (retried, store.py)
-    │   └── OutdatedIndex      a saved BM25 index of another version (rebuilt, keyword.py)
+    │   ├── OutdatedIndex      a saved BM25 index of another version (rebuilt, keyword.py)
+    │   ├── IndexLost          the index was built once, and its files or live generation are gone
+    │   └── IngestBusy         another ingest holds the index's writer lock
     └── BackendError         the language model endpoint failed
         ├── AuthError        the key was refused
         └── UnavailableError timeout, server down, too many retries
@@ -46,6 +48,14 @@ class EmbeddingMismatch(IndexError_):
 
 class StoreUnavailable(IndexError_):
     """The Chroma server refused the connection or timed out; the same call works again once it is back."""
+
+
+class IndexLost(IndexError_):
+    """The index had articles, and what held them is gone (files removed or zeroed, generation deleted)."""
+
+
+class IngestBusy(IndexError_):
+    """Another ingest is writing the same index; one writer at a time (rag/writer_lock.py)."""
 
 
 class BackendError(RagError):

@@ -38,7 +38,7 @@ from rag.chunking import chunk_article
 from rag.documents import find_documents
 from rag.duplicates import Duplicate
 from rag.embeddings import Embedder
-from rag.errors import DocumentError, RagError
+from rag.errors import DocumentError, IndexLost, RagError
 from rag.records import Article, Chunk, content_hash
 from rag.sentence_vectors import indexed_sentences
 from rag.store import ChunkStore, StoredChunk
@@ -152,10 +152,32 @@ def ingest_articles(
     rebuild: bool = False,
     progress: bool = True,
 ) -> IngestReport:
-    """Make the index hold `articles` (and keep others, unless `remove(source_path)` says so), in one swap."""
-    started = time.perf_counter()
+    """Make the index hold `articles` (and keep others, unless `remove(source_path)` says so), in one swap.
+
+    The whole of it holds the index's writer lock: what is read of the live index must still be live at the swap.
+    """
     report = report or IngestReport()
-    indexed = _indexed_articles(store)
+    with store.writer.held():
+        return _ingest_articles(articles, store, embedder, chunking, report, remove, rebuild, progress)
+
+
+def _ingest_articles(
+    articles: list[Article],
+    store: ChunkStore,
+    embedder: Embedder,
+    chunking: ChunkingSettings,
+    report: IngestReport,
+    remove: Callable[[str], bool],
+    rebuild: bool,
+    progress: bool,
+) -> IngestReport:
+    started = time.perf_counter()
+    try:
+        indexed = _indexed_articles(store)
+    except IndexLost:
+        if not rebuild:
+            raise
+        indexed = {}  # a rebuild starts from the files it is given
     same_model = store.live_model() in (None, embedder.model_id)
 
     keep_ids: set[str] = set()
@@ -198,7 +220,7 @@ def ingest_articles(
         new_chunks.extend((article, c) for c in unique.values())
 
     if report.changed or refile or (rebuild and articles):
-        vectors, sentences = _embed([c for _, c in new_chunks], embedder, progress)
+        vectors, sentences = _embed([c for _, c in new_chunks], embedder, progress, keep_alive=store.writer.check)
         stored = []
         for (a, c), encoded in zip(new_chunks, sentences):
             metadata = chunk_metadata(a, c, chunking.version(a), label.get(a.id, ""), signatures[a.id])
@@ -321,7 +343,9 @@ def _under(path: str, folders: list[Path]) -> bool:
     return any(Path(path).is_relative_to(folder.resolve()) for folder in folders)
 
 
-def _embed(chunks: list[Chunk], embedder: Embedder, progress: bool) -> tuple[np.ndarray, list[str]]:
+def _embed(
+    chunks: list[Chunk], embedder: Embedder, progress: bool, keep_alive: Callable[[], None] = lambda: None
+) -> tuple[np.ndarray, list[str]]:
     """Each chunk's vector, and its sentences' vectors as metadata text (rag/sentence_vectors.py), embedded
     in the same calls. The sentences' are encoded batch by batch: as float32 they would be 7 times the size."""
     if not chunks:
@@ -340,4 +364,5 @@ def _embed(chunks: list[Chunk], embedder: Embedder, progress: bool) -> tuple[np.
             ends = np.cumsum([len(batch)] + [len(group) for group in sentences])
             encoded.extend(sentence_vectors.encode(vectors[start:end]) for start, end in zip(ends[:-1], ends[1:]))
             bar.update(len(batch))
+            keep_alive()  # renews a server's writer lease through a long embedding
     return np.vstack(rows), encoded

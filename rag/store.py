@@ -10,6 +10,14 @@ next ingest.
 
     state.metadata = {"live": "articles-3f2a9c1e", "embedding_model": "all-MiniLM-L6-v2-onnx-int8"}
 
+Every swap is recoverable. A generation is marked complete (`completed_at` in its own
+metadata) before the pointer names it; the pointer write is read back; when the write
+fails ambiguously (the server applied it, the reply was lost) the pointer is read again
+and the new generation is dropped only if the pointer does not name it. A pointer that
+names a missing generation is read as the newest complete one, with a warning, until the
+next ingest writes it again. One ingest at a time holds the writer lock (rag/writer_lock.py).
+In a folder, the files of dropped generations are removed too (Chroma leaves them on disk).
+
 The same layout works embedded (`ChunkStore.persistent`, a folder) and against a Chroma
 server (`ChunkStore.http`, RAG_CHROMA_URL) that several processes share. Only vectors,
 texts and metadata live in Chroma; each process keeps its own BM25 index in memory
@@ -23,6 +31,12 @@ StoreUnavailable on the call that found out; the next call after it is back work
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import logging
+import re
+import shutil
+import sqlite3
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -41,7 +55,10 @@ from rag.chroma_client import (
     server_url,
     unavailable,
 )
-from rag.errors import EmbeddingMismatch, IndexError_
+from rag.errors import EmbeddingMismatch, IndexError_, IndexLost
+from rag.writer_lock import DEFAULT_WAIT_SECONDS, FolderLock, ServerLease, WriterLock
+
+log = logging.getLogger(__name__)
 
 WRITE_BATCH = 1000
 READ_BATCH = 2000
@@ -74,22 +91,50 @@ class GenerationReplaced(IndexError_):
 
 
 class ChunkStore:
-    def __init__(self, client: Any, *, name: str, location: str) -> None:
+    def __init__(
+        self,
+        client: Any,
+        *,
+        name: str,
+        location: str,
+        folder: Path | None = None,
+        marker_dir: Path | None = None,
+        wait: float = DEFAULT_WAIT_SECONDS,
+    ) -> None:
         self._client = client
         self._name = name
         self._location = location  # for messages: a path or a URL
+        self._folder = folder  # the embedded index's folder; None on a server
+        # A note, kept outside the index, that it was built: an index that vanishes is then reported, not rebuilt.
+        marker_dir = marker_dir or folder
+        key = hashlib.sha256(f"{location}|{name}".encode()).hexdigest()[:12]
+        self._marker = marker_dir / f".built-{name}-{key}" if marker_dir is not None else None
         self._state = self._guard(lambda: client.get_or_create_collection(f"{name}-state", embedding_function=None))
+        self._verified: str | None = None  # the last live generation seen to exist
+        self.writer: WriterLock = (
+            FolderLock(folder / f"{name}.ingest.lock", wait=wait)
+            if folder is not None
+            else ServerLease(self._lease_collection, where=location, wait=wait)
+        )
 
     @classmethod
-    def persistent(cls, data_dir: Path, *, name: str) -> ChunkStore:
+    def persistent(cls, data_dir: Path, *, name: str, wait: float = DEFAULT_WAIT_SECONDS) -> ChunkStore:
         """The embedded index in `data_dir`, for this process alone."""
-        return cls(persistent_client(data_dir), name=name, location=str(data_dir))
+        return cls(persistent_client(data_dir), name=name, location=str(data_dir), folder=data_dir, wait=wait)
 
     @classmethod
-    def http(cls, url: str, *, name: str, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> ChunkStore:
+    def http(
+        cls,
+        url: str,
+        *,
+        name: str,
+        timeout: float = DEFAULT_TIMEOUT_SECONDS,
+        wait: float = DEFAULT_WAIT_SECONDS,
+        marker_dir: Path | None = None,
+    ) -> ChunkStore:
         """The index on the Chroma server at `url` (RAG_CHROMA_URL), shared by every process pointed at it."""
         url = server_url(url)
-        return cls(http_client(url, timeout=timeout), name=name, location=url)
+        return cls(http_client(url, timeout=timeout), name=name, location=url, marker_dir=marker_dir, wait=wait)
 
     # -- reading -----------------------------------------------------------------
 
@@ -107,7 +152,28 @@ class ChunkStore:
             )
 
     def generation(self) -> str | None:
-        return self._state_metadata().get("live")
+        """The live generation: the one the pointer names, or, if that one is missing, the newest complete one."""
+        named = self._state_metadata().get("live")
+        if not named:
+            self._check_not_vanished()
+            return None
+        if named == self._verified:
+            return named
+        if self._exists(named):
+            self._verified = named
+            return named
+        fallback = self._newest_complete()
+        if fallback is None:
+            raise IndexLost(
+                f"The index at {self._location} names generation {named}, which is missing, and no complete "
+                "generation is left. Rebuild it from your files with `rag ingest --rebuild` (articles ingested "
+                "from other folders must be ingested again)."
+            )
+        log.warning(
+            "The index at %s names generation %s, which is missing; reading %s, the newest complete one. "
+            "The next ingest points to it again.", self._location, named, fallback,
+        )  # fmt: skip
+        return fallback
 
     def count(self) -> int:
         live = self._live()
@@ -165,7 +231,7 @@ class ChunkStore:
         `relabel` updates the metadata of kept chunks by article id as they are copied (a story's
         canonical article changed), so their vectors are reused, never embedded again.
         """
-        old = self.generation()
+        old = self._generation_or_none()
         fresh = generation_name(self._name)
         collection = self._guard(
             lambda: self._client.create_collection(
@@ -177,7 +243,7 @@ class ChunkStore:
                 relabel = relabel or {}
                 kept = (
                     (_relabelled(c, relabel.get(c.metadata.get("article_id", ""))), v)
-                    for c, v in self.chunks(with_embeddings=True)
+                    for c, v in self.chunks(with_embeddings=True, generation=old)
                     if c.id in keep_ids
                 )
                 # Copied a batch at a time: with their sentence vectors, a large index's chunks are too
@@ -185,21 +251,115 @@ class ChunkStore:
                 for part in _batches(kept, WRITE_BATCH):
                     self._write(collection, [c for c, _ in part], np.array([v for _, v in part], dtype=np.float32))
             self._write(collection, new_chunks, new_vectors)
-            self._guard(lambda: self._state.modify(metadata={"live": fresh, "embedding_model": model_id}))
+            self._guard(lambda: collection.modify(metadata={"embedding_model": model_id, "completed_at": time.time()}))
+            self.writer.check()  # still the one writer: switch only then
+            self._point_to(fresh, model_id)
         except BaseException:
-            self._drop(fresh)  # best effort; a leftover is removed by the next swap
+            if not self._pointer_names(fresh):
+                self._drop(fresh)  # best effort; a leftover is removed by the next swap
             raise
+        self._verified = fresh
+        self._note_built(fresh)
         if old:
             self._drop(old)
         self.remove_leftovers()
 
     def remove_leftovers(self) -> None:
-        """Drop generations an interrupted ingest left behind (never the live one)."""
-        live = self.generation()
-        for collection in self._guard(self._client.list_collections):
-            name = collection if isinstance(collection, str) else collection.name
-            if name.startswith(f"{self._name}-") and name not in (live, f"{self._name}-state"):
+        """Drop generations an interrupted ingest left behind (never the live one), and their files."""
+        live = self._generation_or_none()
+        state = self._state_metadata()
+        if live and state.get("live") != live:  # the pointer named a missing generation: name the one read instead
+            self._point_to(live, state.get("embedding_model", ""))
+        for name in self._generation_names():
+            if name != live:
                 self._drop(name)
+        self._remove_dropped_files()
+
+    def _note_built(self, generation: str) -> None:
+        if self._marker is not None:
+            with contextlib.suppress(OSError):  # only a note: without it, a vanished index looks new
+                self._marker.parent.mkdir(parents=True, exist_ok=True)
+                self._marker.write_text(f"{generation}\n", encoding="utf-8")
+
+    def _check_not_vanished(self) -> None:
+        """An index with no live generation is new, unless this machine has seen it built."""
+        if self._marker is None or not self._marker.is_file():
+            return
+        built = self._marker.read_text(encoding="utf-8").strip()
+        raise IndexLost(
+            f"The index at {self._location} held articles (generation {built}) but is now empty: its database "
+            "was removed, emptied or replaced. Restore it from a backup, or rebuild it from your files with "
+            "`rag ingest --rebuild` (articles ingested from other folders must be ingested again)."
+        )
+
+    def _point_to(self, generation: str, model_id: str) -> None:
+        try:
+            self._guard(lambda: self._state.modify(metadata={"live": generation, "embedding_model": model_id}))
+        except IndexError_:
+            if not self._pointer_names(generation):  # the write did not land; if it did, only its reply was lost
+                raise
+        if not self._pointer_names(generation):
+            raise IndexError_(f"The index at {self._location} did not take the switch to {generation}; run it again.")
+
+    def _pointer_names(self, generation: str) -> bool:
+        """Whether the pointer names `generation`; False when it cannot be read (then the generation is kept)."""
+        try:
+            return self._state_metadata().get("live") == generation
+        except IndexError_:
+            return True  # unknown: keep it; the next ingest's leftovers pass drops it if it is not live
+
+    def _generation_or_none(self) -> str | None:
+        try:
+            return self.generation()
+        except IndexLost:
+            return None  # a rebuild starts from nothing
+
+    def _generation_names(self) -> list[str]:
+        generation = re.compile(rf"{re.escape(self._name)}-{GENERATION_SUFFIX}")
+        names = [c if isinstance(c, str) else c.name for c in self._guard(self._client.list_collections)]
+        return [name for name in names if generation.fullmatch(name)]
+
+    def _exists(self, name: str) -> bool:
+        try:
+            self._client.get_collection(name, embedding_function=None)
+        except (NotFoundError, ValueError):
+            return False
+        except ChromaError as exc:
+            raise self._translate(exc) from exc
+        except UNAVAILABLE as exc:
+            raise unavailable(self._location, exc) from exc
+        return True
+
+    def _newest_complete(self) -> str | None:
+        complete = []
+        for name in self._generation_names():
+            with contextlib.suppress(NotFoundError, ValueError):
+                metadata = self._client.get_collection(name, embedding_function=None).metadata or {}
+                if "completed_at" in metadata:
+                    complete.append((float(metadata["completed_at"]), name))
+        return max(complete)[1] if complete else None
+
+    def _lease_collection(self) -> Any:
+        name = f"{self._name}-writer"
+        return self._guard(lambda: self._client.get_or_create_collection(name, embedding_function=None))
+
+    def _remove_dropped_files(self) -> None:
+        """In a folder, remove the vector files of dropped collections: Chroma deletes their rows, not their files.
+
+        The folders Chroma still uses are read from its catalogue (read-only); when that cannot be
+        read, nothing is removed.
+        """
+        if self._folder is None:
+            return
+        try:
+            with contextlib.closing(sqlite3.connect(f"file:{self._folder / 'chroma.sqlite3'}?mode=ro", uri=True)) as db:
+                in_use = {row[0] for row in db.execute("SELECT id FROM segments")}
+        except sqlite3.Error as exc:
+            log.info("Not removing dropped index files in %s (%s).", self._folder, exc)
+            return
+        for place in self._folder.iterdir():
+            if place.is_dir() and _UUID.fullmatch(place.name) and place.name not in in_use:
+                shutil.rmtree(place, ignore_errors=True)
 
     def _write(self, collection: Any, chunks: list[StoredChunk], vectors: np.ndarray) -> None:
         for i in range(0, len(chunks), WRITE_BATCH):
@@ -242,21 +402,26 @@ class ChunkStore:
             raise unavailable(self._location, exc) from exc
 
     def _gone(self, name: str) -> IndexError_:
-        if self.generation() != name:  # another ingest flipped the pointer, then dropped `name`
+        self._verified = None
+        try:
+            current = self.generation()
+        except IndexLost as lost:
+            return lost
+        if current != name:  # another ingest flipped the pointer and dropped `name`, or `name` was lost
             return GenerationReplaced(
                 f"The index at {self._location} changed while it was being read (generation {name} was "
                 "replaced by another ingest). Try again."
             )
-        return IndexError_(
-            f"The index at {self._location} names generation {name}, which is missing. "
-            "Run `rag ingest --rebuild` to rebuild it."
-        )
+        return IndexError_(f"The index at {self._location} cannot read generation {name}. Try again.")
 
     def _translate(self, exc: Exception) -> IndexError_:
         reason = str(exc).rstrip(".")
         return IndexError_(
             f"The index at {self._location} failed: {reason}. If it is damaged, move it aside and run `rag ingest`."
         )
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:

@@ -9,8 +9,10 @@ cannot go stale, short of an upgrade that changes what a BM25 index holds (INDEX
     <RAG_DATA_DIR>/views/<generation>/df.json        each term's document frequency (KeywordIndex.idf)
     <RAG_DATA_DIR>/views/<generation>/bm25/          bm25s's own files
     <RAG_DATA_DIR>/views/<generation>/version        the INDEX_VERSION of df.json and bm25/
+    <RAG_DATA_DIR>/views/<generation>/checksum       sha256 of all the above, checked before use
 
-It is derived data. A copy that cannot be read, or was saved by an older version, is replaced
+It is derived data. A copy that cannot be read, does not match its checksum (a line dropped
+from chunks.jsonl would otherwise shift every passage after it), or was saved by an older version, is replaced
 by one built again from the store (one saved by a newer version is left alone); one that
 cannot be written is skipped (with a warning in the log), and writing a generation's copy
 removes the copies of this collection's older generations. Copies are written to a temporary
@@ -19,6 +21,7 @@ folder and renamed into place, so a reader never sees half of one.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -32,6 +35,7 @@ log = logging.getLogger(__name__)
 
 VIEWS_DIR = "views"  # in RAG_DATA_DIR, beside the embedded index (or alone, with a Chroma server)
 CHUNKS_FILE = "chunks.jsonl"
+CHECKSUM_FILE = "checksum"
 
 
 class ViewCache:
@@ -57,6 +61,8 @@ class ViewCache:
                 return None
             if version < INDEX_VERSION:
                 raise OutdatedIndex(f"saved as version {version}, this is version {INDEX_VERSION}")
+            if (place / CHECKSUM_FILE).read_text(encoding="utf-8").strip() != _digest(place):
+                raise ValueError("its files do not match their checksum")
             with (place / CHUNKS_FILE).open(encoding="utf-8") as lines:
                 chunks = {}
                 for line in lines:
@@ -84,6 +90,7 @@ class ViewCache:
                 for chunk in chunks.values():
                     out.write(json.dumps({"id": chunk.id, "text": chunk.text, "metadata": chunk.metadata}) + "\n")
             keyword.save(staging)
+            (staging / CHECKSUM_FILE).write_text(_digest(staging), encoding="utf-8")
             staging.rename(self.folder / generation)
         except OSError as exc:
             shutil.rmtree(staging, ignore_errors=True)
@@ -97,3 +104,14 @@ class ViewCache:
         for place in self.folder.iterdir():
             if self._ours.fullmatch(place.name) and place.name != generation:
                 shutil.rmtree(place, ignore_errors=True)
+
+
+def _digest(place: Path) -> str:
+    """sha256 over every file of a copy but the checksum itself, by relative path and content."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in place.rglob("*") if p.is_file() and p.name != CHECKSUM_FILE):
+        digest.update(str(path.relative_to(place)).encode() + b"\0")
+        with path.open("rb") as data:
+            for block in iter(lambda: data.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()

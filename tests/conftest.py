@@ -118,6 +118,7 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServ
 
 # --- The chat UI (tests/test_ui_*.py): the app served in-process over real HTTP on 127.0.0.1 ---
 
+from tests.chroma_server import ChromaServer  # noqa: E402
 from tests.ui_helpers import serve  # noqa: E402 (Iterator and LocalMiniLM are imported above)
 
 
@@ -129,3 +130,11 @@ def ui_url(built_index: Path, local_embedder: LocalMiniLM) -> Iterator[str]:
     )
     yield url
     app.close()
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
+    """One `chroma run` for the session (started by the first server-mode test that needs it)."""
+    server = ChromaServer(tmp_path_factory.mktemp("chroma") / "data").start()
+    yield server
+    server.stop()

@@ -9,9 +9,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from chromadb.api.shared_system_client import SharedSystemClient
 
 from rag import Assistant
-from rag.errors import ConfigError, DocumentError, EmbeddingMismatch, IndexError_, RagError
+from rag.errors import ConfigError, DocumentError, EmbeddingMismatch, IndexError_, IndexLost, RagError
 
 from .fakes import HashingEmbedder
 
@@ -223,3 +224,30 @@ def test_duplicate_article_ids_are_refused(tmp_path: Path, corpus_copy: Path) ->
     ]
     with pytest.raises(DocumentError, match="also used by"):
         a.ingest([corpus_copy, other], strict=True)
+
+
+@pytest.mark.parametrize("damage", ["emptied", "deleted"])
+def test_a_vanished_index_is_reported_not_rebuilt_from_the_folder(
+    tmp_path: Path, corpus_copy: Path, damage: str
+) -> None:
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "extra.md").write_text("Regional banks led small caps higher on Thursday, traders said.\n")
+    a = make(tmp_path / "idx", corpus_copy)
+    a.ingest([other])  # an article from another folder: a rebuild from the corpus folder alone would lose it
+    del a
+    SharedSystemClient.clear_system_cache()  # as a new process would open it, not this one's open database
+    database = tmp_path / "idx" / "chroma.sqlite3"
+    if damage == "emptied":
+        database.write_bytes(b"")
+    else:
+        database.unlink()
+
+    again = make(tmp_path / "idx", corpus_copy)  # opens without rebuilding anything
+    with pytest.raises(IndexLost, match="held articles .* is now empty.*rag ingest --rebuild"):
+        again.ask("What does Goldman expect from the Russell 2000?")
+    with pytest.raises(IndexLost):
+        again.ingest([corpus_copy], sync=True)
+    report = again.ingest([corpus_copy, other], sync=True, rebuild=True)
+    assert len(report.added) == 6
+    assert "extra" in article_ids(again)

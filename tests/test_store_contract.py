@@ -8,6 +8,8 @@ each other's chunks; the tests that kill or stop a server start their own.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import subprocess
 import sys
 import textwrap
@@ -20,25 +22,18 @@ from typing import Any
 import numpy as np
 import pytest
 
-from rag import Assistant, ConfigError, EmbeddingMismatch, IndexError_, StoreUnavailable
+from rag import Assistant, ConfigError, EmbeddingMismatch, IndexError_, IndexLost, StoreUnavailable
 from rag.chroma_client import http_client, persistent_client
 from rag.retrieve import Filters, HybridRetriever
 from rag.store import ChunkStore, GenerationReplaced, StoredChunk
 from tests.chroma_server import ChromaServer, finishes_within
+from tests.dropping_proxy import DroppingProxy
 from tests.fakes import HashingEmbedder
 from tests.openai_server import OpenAIServer
 from tests.ui_helpers import free_port
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 HANG_GUARD_SECONDS = 60.0  # far above any call here; trips only if a call hangs
-
-
-@pytest.fixture(scope="session")
-def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
-    """One `chroma run` for the session (started by the first server-mode test that needs it)."""
-    server = ChromaServer(tmp_path_factory.mktemp("chroma") / "data").start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -228,11 +223,58 @@ def test_an_index_built_with_another_embedding_model_is_refused(store: ChunkStor
         reopened.check_model("model-b")
 
 
-def test_a_live_generation_that_is_missing_says_how_to_rebuild(store: ChunkStore, place: Place) -> None:
+def test_a_live_generation_that_is_missing_says_how_to_rebuild_and_a_rebuild_works(
+    store: ChunkStore, place: Place
+) -> None:
     swap(store, THREE)
     place.client().delete_collection(store.generation())
-    with pytest.raises(IndexError_, match="which is missing. Run `rag ingest --rebuild`"):
+    with pytest.raises(IndexLost, match="which is missing, and no complete generation is left.*rag ingest --rebuild"):
         store.count()
+    swap(store, THREE)  # what `rag ingest --rebuild` does: a new generation from nothing
+    assert store.count() == 3
+
+
+def test_a_pointer_to_a_missing_generation_reads_the_newest_complete_one_until_repaired(
+    store: ChunkStore, place: Place, caplog: pytest.LogCaptureFixture
+) -> None:
+    swap(store, THREE)
+    live = store.generation()
+    state = place.client().get_collection(f"{place.collection}-state")
+    state.modify(metadata={"live": f"{place.collection}-deadbeef", "embedding_model": EMBEDDER.model_id})
+    reader = place.store()
+    with caplog.at_level(logging.WARNING, logger="rag.store"):
+        assert reader.generation() == live and reader.count() == 3
+    assert "deadbeef, which is missing; reading" in caplog.text
+    reader.remove_leftovers()  # what an ingest with nothing to change does: it writes the pointer again
+    assert place.client().get_collection(f"{place.collection}-state").metadata["live"] == live
+
+
+def test_the_files_of_dropped_generations_are_removed_from_the_folder(tmp_path: Path) -> None:
+    store = ChunkStore.persistent(tmp_path / "index", name="t-disk")
+    for i in range(4):
+        swap(store, chunks(*[(f"c{i}-{j}", f"text {i} {j} small caps", "Wire", 20240101) for j in range(300)]))
+    vector_folders = [p for p in (tmp_path / "index").iterdir() if p.is_dir()]
+    assert len(vector_folders) == 1, vector_folders  # only the live generation's
+
+
+def test_a_lost_reply_to_the_pointer_switch_keeps_the_new_generation_live(
+    chroma_server: ChromaServer, tmp_path: Path
+) -> None:
+    proxy = DroppingProxy(chroma_server.url).start()
+    try:
+        name = f"t-{uuid.uuid4().hex[:8]}"
+        store = ChunkStore.http(proxy.url, name=name)
+        swap(store, THREE)
+        state_id = str(http_client(chroma_server.url).get_collection(f"{name}-state").id)
+        proxy.drop_reply_to = lambda method, path: method == "PUT" and path.rstrip("/").endswith(state_id)
+        new = chunks(("d", "Regional banks led small caps higher", "Reuters", 20240502))
+        with contextlib.suppress(StoreUnavailable):  # the client may or may not hear of the lost reply
+            store.swap_in(keep_ids={"a", "b", "c"}, new_chunks=new[0], new_vectors=new[1], model_id=EMBEDDER.model_id)
+        assert proxy.dropped, "the pointer write was not intercepted"
+        elsewhere = ChunkStore.http(chroma_server.url, name=name)  # another process, straight to the server
+        assert elsewhere.count() == 4 and {c.id for c, _ in elsewhere.chunks()} == {"a", "b", "c", "d"}
+    finally:
+        proxy.stop()
 
 
 def test_the_assistant_ingests_retrieves_and_answers(place: Place, corpus_copy: Path) -> None:

@@ -70,6 +70,20 @@ def test_a_damaged_cache_is_rebuilt_from_the_store(
     assert_replaced(index_copy, expected, monkeypatch)
 
 
+def test_a_cache_missing_some_lines_is_caught_by_its_checksum_and_rebuilt(
+    index_copy: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Every line still parses: without a checksum, the chunks after the gap would shift onto wrong BM25 rows.
+    expected, place = saved_copy(index_copy)
+    lines = (place / CHUNKS_FILE).read_text().splitlines(keepends=True)
+    (place / CHUNKS_FILE).write_text("".join(lines[:3] + lines[5:]))
+
+    with caplog.at_level(logging.WARNING, logger="rag.view_cache"):
+        assert ranking(open_assistant(index_copy)) == expected
+    assert "do not match their checksum" in caplog.text
+    assert_replaced(index_copy, expected, monkeypatch)
+
+
 def test_a_cache_saved_before_an_upgrade_is_replaced(
     index_copy: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
