@@ -168,12 +168,13 @@ class Assistant:
         rebuild: bool = False,
         metadata: Mapping[str, str] | None = None,
         strict: bool = False,
+        max_new_chunks: int | None = None,
     ) -> IngestReport:
         """Add or update articles from files or folders; with sync, also drop articles gone from those folders.
 
         `metadata` (title, publisher, author, published, url) applies to every file and wins over its own.
         A file that cannot be read is skipped and listed in `report.skipped`; with `strict` it stops the
-        ingest with nothing changed (DocumentError).
+        ingest with nothing changed (DocumentError), as do more than `max_new_chunks` passages to embed.
         """
         paths = [paths] if isinstance(paths, (str, Path)) else paths
         folders = [Path(p) for p in paths if Path(p).is_dir()]
@@ -187,6 +188,7 @@ class Assistant:
             progress=self.settings.show_progress,
             metadata=metadata,
             strict=strict,
+            max_new_chunks=max_new_chunks,
         )
         self._retriever.refresh()
         return report

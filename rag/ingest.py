@@ -54,6 +54,11 @@ class Skipped:
 
     path: Path
     reason: str
+    article_id: str = ""  # the article it would be: kept as indexed, not removed by a sync
+
+    def __post_init__(self) -> None:
+        if not self.article_id:
+            object.__setattr__(self, "article_id", self.path.stem)
 
     def __str__(self) -> str:
         return f"{self.path}: {self.reason}"
@@ -121,23 +126,25 @@ def ingest(
     progress: bool = True,
     metadata: Mapping[str, str] | None = None,
     strict: bool = False,
+    max_new_chunks: int | None = None,
 ) -> IngestReport:
     """Ingest article files; with `sync_dirs`, articles that came from those folders and are gone are removed.
 
     `metadata` (title, publisher, author, published, url) applies to every file and wins over the files' own.
     A file that cannot be read is skipped (`IngestReport.skipped`); with `strict` it stops the ingest instead.
+    More than `max_new_chunks` passages to embed stops it before anything is embedded (an upload's budget).
     """
     report = IngestReport()
     articles, report.skipped, report.warnings = load_articles(find_documents(paths), metadata or {})
     if strict and report.skipped:
         problems = "\n  ".join(map(str, report.skipped))
         raise DocumentError(f"Nothing was ingested; fix these files and run it again:\n  {problems}")
-    # A skipped file's article stays as it was indexed: a file that went bad is not a file that went away.
-    kept_paths = {str(s.path.resolve()) for s in report.skipped}
     return ingest_articles(
         articles, store=store, embedder=embedder, chunking=chunking, report=report,
-        remove=lambda source_path: _under(source_path, sync_dirs) and source_path not in kept_paths,
-        rebuild=rebuild, progress=progress,
+        remove=lambda source_path: _under(source_path, sync_dirs), rebuild=rebuild, progress=progress,
+        max_new_chunks=max_new_chunks,
+        # A skipped file's article stays as it was indexed: a file that went bad is not a file that went away.
+        protect={s.article_id for s in report.skipped},
     )  # fmt: skip
 
 
@@ -151,14 +158,21 @@ def ingest_articles(
     remove: Callable[[str], bool] = lambda source_path: False,
     rebuild: bool = False,
     progress: bool = True,
+    max_new_chunks: int | None = None,
+    protect: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> IngestReport:
-    """Make the index hold `articles` (and keep others, unless `remove(source_path)` says so), in one swap.
+    """Make the index hold `articles` (and keep others, unless `remove(source_path)` says so and their id is
+    not in `protect`), in one swap.
 
     The whole of it holds the index's writer lock: what is read of the live index must still be live at the swap.
     """
     report = report or IngestReport()
+
+    def removed(source_path: str, article_id: str) -> bool:
+        return article_id not in protect and remove(source_path)
+
     with store.writer.held():
-        return _ingest_articles(articles, store, embedder, chunking, report, remove, rebuild, progress)
+        return _ingest_articles(articles, store, embedder, chunking, report, removed, rebuild, progress, max_new_chunks)
 
 
 def _ingest_articles(
@@ -167,9 +181,10 @@ def _ingest_articles(
     embedder: Embedder,
     chunking: ChunkingSettings,
     report: IngestReport,
-    remove: Callable[[str], bool],
+    remove: Callable[[str, str], bool],
     rebuild: bool,
     progress: bool,
+    max_new_chunks: int | None,
 ) -> IngestReport:
     started = time.perf_counter()
     try:
@@ -196,7 +211,7 @@ def _ingest_articles(
     for article_id, old in indexed.items():
         if article_id in given:
             continue
-        if remove(old["source_path"]):
+        if remove(old["source_path"], article_id):
             report.removed.append(article_id)
         elif same_model and not rebuild:
             keep_ids.update(old["chunk_ids"])
@@ -218,6 +233,12 @@ def _ingest_articles(
         chunks = chunk_article(article, max_tokens=chunking.max_tokens, overlap=chunking.overlap, fits=embedder.fits)
         unique = {c.id: c for c in chunks}  # a paragraph repeated in one article would repeat an id
         new_chunks.extend((article, c) for c in unique.values())
+    if max_new_chunks is not None and len(new_chunks) > max_new_chunks:
+        raise DocumentError(
+            f"These files make {len(new_chunks):,} passages to index; one upload may add at most "
+            f"{max_new_chunks:,} (RAG_UPLOAD_MAX_CHUNKS). Add fewer or shorter files at a time, or have them "
+            "ingested from the command line."
+        )
 
     if report.changed or refile or (rebuild and articles):
         vectors, sentences = _embed([c for _, c in new_chunks], embedder, progress, keep_alive=store.writer.check)
@@ -298,7 +319,7 @@ def load_articles(
             skipped.append(Skipped(Path(article.source_path), (
                 f"article id {article_id!r} is also used by {others}; rename one of the files (a .txt or .md "
                 "file can instead set another 'id' in its header)."
-            )))  # fmt: skip
+            ), article_id))  # fmt: skip
     return articles, skipped, warnings
 
 

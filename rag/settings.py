@@ -67,6 +67,10 @@ DEFAULT_LLM_PRICES: Mapping[str, Price] = MappingProxyType(
 )
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
+DEFAULT_UPLOADS = True  # the page's "Add documents"; off makes the UI read-only
+# An upload's cost: embedding runs at roughly 10-30 passages a second on 2 cores, and every user waits behind it.
+DEFAULT_UPLOAD_MAX_MB = 10.0
+DEFAULT_UPLOAD_MAX_CHUNKS = 2000
 
 
 class Secret:
@@ -131,15 +135,20 @@ class Settings:
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     auth: str = ""  # "user:password" for the UI login; empty = no login
+    uploads: bool = DEFAULT_UPLOADS
+    upload_max_mb: float = DEFAULT_UPLOAD_MAX_MB  # per file
+    upload_max_chunks: int = DEFAULT_UPLOAD_MAX_CHUNKS  # new passages one upload may add
     show_progress: bool = True
 
     def __post_init__(self) -> None:
         # The LLM settings are checked where the model is built (rag/chat.py, check_settings).
-        for name in ("chunk_tokens", "top_k", "rrf_k", "max_question_chars"):
+        for name in ("chunk_tokens", "top_k", "rrf_k", "max_question_chars", "upload_max_chunks"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"RAG_{name.upper()} must be at least 1, not {getattr(self, name)}.")
         if self.chunk_overlap_sentences < 0:
             raise ConfigError(f"RAG_CHUNK_OVERLAP_SENTENCES cannot be negative ({self.chunk_overlap_sentences}).")
+        if self.upload_max_mb <= 0:
+            raise ConfigError(f"RAG_UPLOAD_MAX_MB must be above 0, not {self.upload_max_mb}.")
         if self.embedding not in ("local", "openai"):
             raise ConfigError(f"RAG_EMBEDDING={self.embedding!r} is not 'local' or 'openai'.")
 

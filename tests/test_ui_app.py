@@ -161,3 +161,19 @@ def _source_number(prompt: str, needle: str) -> int:
         if needle in body:
             return int(number)
     raise AssertionError(f"no source in the prompt contains {needle!r}")
+
+
+def test_with_uploads_off_the_page_is_read_only(built_index: Any, local_embedder: Any) -> None:
+    from tests.conftest import CORPUS_DIR
+
+    assistant = Assistant(data_dir=built_index, corpus_dir=CORPUS_DIR, show_progress=False, embedder=local_embedder,
+                          uploads=False)  # fmt: skip
+    app, url = serve(assistant)
+    try:
+        info = httpx.get(f"{url}gradio_api/info", timeout=10).json()
+        assert "/upload" not in info["named_endpoints"] and "/ask" in info["named_endpoints"]
+        assert 'id="upload"' not in httpx.get(url, timeout=10).text
+        chat, _ = ask(client(url), CORPUS_QUESTION)
+        assert 'class="cite"' in last_reply(chat)
+    finally:
+        app.close()

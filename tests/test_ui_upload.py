@@ -91,15 +91,21 @@ def test_uploaded_html_and_pdf_are_indexed_shown_and_kept(served: tuple[str, Ass
     assert {"banks", "funding"} <= found
 
 
-def test_uploading_a_file_again_updates_its_article(served: tuple[str, Assistant], tmp_path: Path) -> None:
-    url, _ = served
+def test_an_upload_never_replaces_an_article_and_the_same_file_again_changes_nothing(
+    served: tuple[str, Assistant], tmp_path: Path
+) -> None:
+    url, assistant = served
+    corpus = Path(assistant.settings.corpus_dir)
     page = tmp_path / "banks.html"
     page.write_text(article_html())
     c = client(url)
     upload(c, page)
+    assert "0 added, 0 updated, 0 removed, 6 unchanged" in upload(c, page)["report"]  # the same bytes: a no-op
     page.write_text(article_html(title="Regional banks rally as deposits hold"))
     out = upload(c, page)
-    assert "0 added, 1 updated, 0 removed, 5 unchanged" in out["report"] and "<li>updated: banks</li>" in out["report"]
+    assert "Nothing was added." in out["report"] and "uploads never replace an article" in out["report"]
+    assert (corpus / "banks.html").read_text() == article_html()
+    assert sorted(p.name for p in corpus.iterdir() if p.name.startswith(".")) == []  # no staging left behind
 
 
 def test_a_republished_copy_is_reported_and_answers_show_the_story_once(
@@ -180,18 +186,35 @@ def test_two_files_claiming_one_id_are_both_skipped_and_the_indexed_one_stays(
     assert hit.article_id == "000_c205bd33b4339b3e" and "Someone else" not in hit.text
 
 
-def test_a_failed_replacement_puts_the_old_file_back(served: tuple[str, Assistant], tmp_path: Path) -> None:
-    url, assistant = served
-    corpus = Path(assistant.settings.corpus_dir)
+def test_an_upload_over_its_limits_is_refused_before_anything_is_embedded(tmp_path: Path, corpus_copy: Path) -> None:
+    embedder = HashingEmbedder()
+    assistant = Assistant(data_dir=tmp_path / "data", corpus_dir=corpus_copy, embedder=embedder, show_progress=False)
+    before, calls = files_in(corpus_copy), embedder.calls
+    big = tmp_path / "big.txt"
+    big.write_text(" ".join(f"Small caps rallied {i} points as traders bet on cuts." for i in range(45_000)))
+    with pytest.raises(DocumentError, match=r"big.txt: not added; it is 2\.\d MB.*at most 1 MB"):
+        add_documents(assistant, [big], corpus_copy, max_mb=1)
+    with pytest.raises(DocumentError, match="passages to index; one upload may add at most 50"):
+        add_documents(assistant, [big], corpus_copy, max_mb=10, max_chunks=50)
+    assert files_in(corpus_copy) == before and embedder.calls == calls
+
+
+def test_a_crash_during_an_upload_leaves_no_unindexed_file_in_the_corpus_folder(
+    tmp_path: Path, corpus_copy: Path
+) -> None:
+    class Crashing(HashingEmbedder):
+        def embed(self, texts: list[str]) -> Any:
+            raise KeyboardInterrupt  # as a kill would stop it, mid-ingest
+
+    assistant = Assistant(data_dir=tmp_path / "data", corpus_dir=corpus_copy, embedder=HashingEmbedder(),
+                          show_progress=False)  # fmt: skip
+    assistant._embedder = Crashing()
     page = tmp_path / "banks.html"
     page.write_text(article_html())
-    c = client(url)
-    upload(c, page)
-    page.write_text("<html><body><nav>Home</nav></body></html>")
-    out = upload(c, page)
-    assert "not added: banks.html: no article text" in out["report"]
-    assert (corpus / "banks.html").read_text() == article_html()
-    assert "banks" in {h.article_id for h in assistant.retrieve("regional banks deposits", k=20)}
+    before = files_in(corpus_copy)
+    with pytest.raises(KeyboardInterrupt):
+        add_documents(assistant, [page], corpus_copy)
+    assert files_in(corpus_copy) == before  # nothing for every later upload to trip over
 
 
 def test_files_the_folder_would_skip_are_refused_before_anything_is_copied(tmp_path: Path, corpus_copy: Path) -> None:

@@ -45,8 +45,9 @@ def build_app(
 ) -> gr.Blocks:
     """The page for one Assistant (anything with ask(), or stream(), plus backend and settings).
 
-    The upload box is there when the Assistant can ingest.
+    The upload box is there when the Assistant can ingest and uploads are on (RAG_UPLOADS).
     """
+    accepts_uploads = hasattr(assistant, "ingest") and assistant.settings.uploads
     live = LiveCatalog(assistant, catalog)
     catalog = live.current()
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
@@ -72,7 +73,7 @@ def build_app(
                     info="Passages retrieved per question.",
                 )
                 hint = gr.HTML(_date_hint(catalog), js_on_load=None)
-                if hasattr(assistant, "ingest"):
+                if accepts_uploads:
                     gr.HTML('<div class="panel-title">Add documents</div>', js_on_load=None)
                     files = gr.File(
                         file_count="multiple",
@@ -154,10 +155,12 @@ def build_app(
 
         # A page loaded after an upload (here or in another tab) shows the index as it is now.
         demo.load(index_view, outputs=[header, publishers, hint], api_visibility="private", show_progress="hidden")
-        if hasattr(assistant, "ingest"):
+        if accepts_uploads:
 
             def upload(paths: list[str] | None) -> tuple[Any, ...]:
-                report = add_documents_html(assistant, paths, Path(assistant.settings.corpus_dir))
+                settings = assistant.settings
+                limits = {"max_mb": settings.upload_max_mb, "max_chunks": settings.upload_max_chunks}
+                report = add_documents_html(assistant, paths, Path(settings.corpus_dir), **limits)
                 return (None, report, *index_view())
 
             files.upload(

@@ -1,25 +1,32 @@
-"""Documents added from the page: copied into the corpus folder, then that folder ingested; no Gradio in here.
+"""Documents added from the page: staged, ingested, then moved into the corpus folder; no Gradio in here.
 
 The corpus folder is what the index is built from (a new index ingests it, `rag ingest`
 syncs it), so an upload kept only in the index would be lost, or removed, by the next
-sync. Ingesting the whole folder rather than only the new files also checks them against
-the rest: a new file whose id is already used by another file is refused, instead of
-leaving a folder that the next sync would refuse. Unchanged articles are not re-embedded.
+sync. An upload is first copied into a hidden staging folder inside the corpus folder
+(`corpus/.incoming/<id>/`, which a folder ingest skips), ingested together with the rest
+of the folder, and each accepted file is moved into the corpus folder only after the
+ingest succeeded. A crash at any point leaves, at worst, a staging folder that nothing
+reads (removed by a later upload), never an unindexed file in the corpus folder:
 
     add_documents(assistant, ["/tmp/gradio/ab12/rally.html"], Path("corpus"))
     -> IngestReport(added=["rally"], unchanged=[...5 ids], duplicates=[...])   # corpus/rally.html now exists
 
-When the ingest fails, the folder is put back as it was (new files removed, replaced ones
-restored), so a bad upload leaves nothing behind. An uploaded file the ingest skipped (it
-cannot be read, or nothing is left after cleaning) is taken back out the same way and
-reported as not added; the good files of the same upload are added.
+Uploads never replace an article: a file whose name is taken by a different file, or
+whose id another file already has ("a.pdf" beside "a.txt"), is refused before anything
+is copied; replacing an article is for whoever runs the server (edit the corpus folder,
+run `rag ingest`). A file that cannot be read is reported as not added; the other files
+of the same upload are added. Size and passage limits keep one upload from occupying
+the server (RAG_UPLOAD_MAX_MB, RAG_UPLOAD_MAX_CHUNKS).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import shutil
+import time
+import uuid
 from collections.abc import Sequence
 from html import escape
 from pathlib import Path
@@ -32,10 +39,19 @@ from rag.ingest import IngestReport
 log = logging.getLogger(__name__)
 
 UNEXPECTED = "Something went wrong on the server while adding the files; nothing was added. Check the log."
+STAGING_DIR = ".incoming"
+STALE_STAGING_SECONDS = 3600.0  # an upload's staging folder older than this was left by a crash
 
 
-def add_documents(assistant: Any, files: Sequence[str | Path], corpus_dir: Path) -> IngestReport:
-    """Copy `files` into `corpus_dir` (a file of the same name is replaced) and sync the index with the folder."""
+def add_documents(
+    assistant: Any,
+    files: Sequence[str | Path],
+    corpus_dir: Path,
+    *,
+    max_mb: float | None = None,
+    max_chunks: int | None = None,
+) -> IngestReport:
+    """Stage `files`, ingest them with the corpus folder, and move those accepted into the folder."""
     sources = [Path(f) for f in files]
     if not sources:
         raise InputError(f"No files were given; choose {', '.join(SUPPORTED_SUFFIXES)} files.")
@@ -49,24 +65,46 @@ def add_documents(assistant: Any, files: Sequence[str | Path], corpus_dir: Path)
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
         raise DocumentError(f"{', '.join(repeated)}: chosen twice; upload each file once.")
-    _check_ids_are_free(names, corpus_dir)
-    corpus_dir.mkdir(parents=True, exist_ok=True)
-    replaced: dict[Path, bytes] = {}
-    copied: list[Path] = []
-    try:
+    if max_mb is not None:
         for source in sources:
-            target = corpus_dir / source.name
-            if target.exists():
-                replaced[target] = target.read_bytes()
+            size = source.stat().st_size
+            if size > max_mb * 1_000_000:
+                raise DocumentError(
+                    f"{source.name}: not added; it is {size / 1_000_000:.1f} MB and an upload may be at most "
+                    f"{max_mb:g} MB a file (RAG_UPLOAD_MAX_MB). Split it, or have it ingested from the command line."
+                )
+    corpus_dir.mkdir(parents=True, exist_ok=True)
+    _check_nothing_is_replaced(sources, corpus_dir)
+    _check_ids_are_free(names, corpus_dir)
+    _remove_stale_staging(corpus_dir)
+    staging = corpus_dir / STAGING_DIR / uuid.uuid4().hex
+    staging.mkdir(parents=True)
+    try:
+        new = [source for source in sources if not (corpus_dir / source.name).exists()]  # the rest: same bytes
+        staged = [staging / source.name for source in new]
+        for source, target in zip(new, staged):
             shutil.copyfile(source, target)
-            copied.append(target)
-        report: IngestReport = assistant.ingest([corpus_dir], sync=True)
-    except BaseException:
-        _put_back(copied, replaced)
-        raise
-    skipped = {s.path.resolve() for s in report.skipped}
-    _put_back([t for t in copied if t.resolve() in skipped], replaced)
-    return report
+        report: IngestReport = assistant.ingest([corpus_dir, *staged], sync=True, max_new_chunks=max_chunks)
+        skipped = {s.path.resolve() for s in report.skipped}
+        for target in staged:
+            if target.resolve() not in skipped:
+                target.replace(corpus_dir / target.name)
+        return report
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        with contextlib.suppress(OSError):  # left when another upload is staging
+            staging.parent.rmdir()
+
+
+def _check_nothing_is_replaced(sources: list[Path], corpus_dir: Path) -> None:
+    """The same bytes again is a no-op; different bytes under a name already in the folder are refused."""
+    for source in sources:
+        target = corpus_dir / source.name
+        if target.exists() and target.read_bytes() != source.read_bytes():
+            raise DocumentError(
+                f"{source.name}: not added; a different file of this name is already in the collection, and "
+                "uploads never replace an article. Rename the file to add it as a new article."
+            )
 
 
 def _check_ids_are_free(names: list[str], corpus_dir: Path) -> None:
@@ -83,22 +121,32 @@ def _check_ids_are_free(names: list[str], corpus_dir: Path) -> None:
             )
 
 
-def _put_back(targets: list[Path], replaced: dict[Path, bytes]) -> None:
-    for target in targets:
-        if target in replaced:
-            target.write_bytes(replaced[target])
-        else:
-            target.unlink(missing_ok=True)
+def _remove_stale_staging(corpus_dir: Path) -> None:
+    """Staging folders a crashed upload left behind (a running upload's is younger)."""
+    incoming = corpus_dir / STAGING_DIR
+    if not incoming.is_dir():
+        return
+    for place in incoming.iterdir():
+        if time.time() - place.stat().st_mtime > STALE_STAGING_SECONDS:
+            shutil.rmtree(place, ignore_errors=True)
 
 
-def add_documents_html(assistant: Any, files: Sequence[str | Path] | None, corpus_dir: Path) -> str:
+def add_documents_html(
+    assistant: Any,
+    files: Sequence[str | Path] | None,
+    corpus_dir: Path,
+    *,
+    max_mb: float | None = None,
+    max_chunks: int | None = None,
+) -> str:
     """add_documents, its outcome as HTML for the page: the summary, or the error that says what to do."""
     try:
-        report = add_documents(assistant, files or [], corpus_dir)
+        report = add_documents(assistant, files or [], corpus_dir, max_mb=max_mb, max_chunks=max_chunks)
     except RagError as exc:
-        return _box("error", "Nothing was added.", str(exc).splitlines())
+        return _box("error", "Nothing was added.", [_without_folders(line) for line in str(exc).splitlines()])
     except OSError as exc:
-        return _box("error", "Nothing was added.", [f"The corpus folder {corpus_dir} cannot be written: {exc}"])
+        log.warning("Adding %s failed: %s", files, exc)
+        return _box("error", "Nothing was added.", ["The collection's folder cannot be written on the server."])
     except Exception:
         log.exception("Adding %s failed", files)
         return _box("error", "Nothing was added.", [UNEXPECTED])
