@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import re
 
+from rag.markers import MARKER, marker_numbers
 from rag.records import Answer, Citation, Usage
 from rag.ui.text import escape_text, flat_text
-
-# "[1]", and the grouped forms a model sometimes writes: "[1, 2]", "[1,2]".
-MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 
 EXTRACTIVE_BACKEND = "extractive"
 
@@ -85,11 +83,15 @@ def meta_line(answer: Answer) -> str:
 
 
 def link_markers(escaped_text: str, citations: list[Citation], *, turn: int) -> str:
-    """Replace [n] in already-escaped text by links; a marker with no citation stays plain text."""
+    """Replace [n] in already-escaped text by links; a marker with no citation stays plain text.
+
+    Every [n] in an answer's text is the answerer's own: text it quotes from a source has had its
+    bracketed numbers defused (rag.markers), so a source cannot forge a link to another source.
+    """
     by_n = {c.n: c for c in citations}
 
     def link(match: re.Match[str]) -> str:
-        numbers = [int(n) for n in re.findall(r"\d+", match.group(1))]
+        numbers = marker_numbers(match.group(1))
         if not all(n in by_n for n in numbers):
             return match.group(0)
         return "".join(_cite_link(by_n[n], turn) for n in numbers)
