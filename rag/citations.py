@@ -1,8 +1,8 @@
 """Turn the model's [n] markers into citations, and check each cited sentence against its sources.
 
-Markers may be written [1], [1, 2] or [1][2]. A number that names no source is dropped
-and reported; the rest are renumbered 1..N in order of first use and written one per
-bracket, so every [n] in the answer has exactly one Citation:
+Markers may be written [1], [1, 2] or [1][2] (rag.markers). A number that names no source
+([9], [0], [-1]) is dropped and reported; the rest are renumbered 1..N in order of first use
+and written one per bracket, so every [n] in the answer has exactly one Citation:
 
     sources 1..4;  "Up 15% [3]. Flat [3, 9]. Down [1]."
     -> "Up 15% [1]. Flat [1]. Down [2]."   citations: 1 = source 3, 2 = source 1   dropped: [9]
@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from rag.markers import MARKER, marker_numbers
 from rag.packing import Source
 from rag.records import Citation
 from rag.sentences import split_sentences
@@ -37,7 +38,7 @@ from rag.terms import terms
 LEXICAL_SUPPORT = 0.6
 SEMANTIC_SUPPORT = 0.55
 
-_GROUP = re.compile(r"(\s*)\[\s*(\d+(?:\s*,\s*\d+)*)\s*\]")  # [3] or [1, 2], with the space before it
+_GROUP = re.compile(r"(\s*)" + MARKER.pattern)  # [3] or [1, 2], with the space before it
 _MARKER = re.compile(r"\[(\d+)\]")
 _REPEATED = re.compile(r"(\[\d+\])(?:\s*\1)+")  # "[1][1]" -> "[1]"
 _LEADING_MARKERS = re.compile(r"^(?:\s*\[\d+\])+\s*")
@@ -86,7 +87,7 @@ def resolve(text: str, sources: list[Source], embed: Callable[[list[str]], np.nd
 
     def rewrite(match: re.Match[str]) -> str:
         kept = []
-        for n in (int(x) for x in match.group(2).split(",")):
+        for n in marker_numbers(match.group(2)):
             if n not in by_number:
                 dropped.append(n)
                 continue

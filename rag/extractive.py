@@ -26,6 +26,7 @@ from rag.answerer import REFUSAL
 from rag.embeddings import Embedder, VectorCache
 from rag.glossary import Glossary, default_glossary
 from rag.keyword import KeywordIndex
+from rag.markers import defuse
 from rag.records import Answer, Citation, Hit
 from rag.sentence_features import (
     FEATURES,
@@ -221,7 +222,11 @@ def _with_what_it_announces(s: ScoredSentence) -> ScoredSentence:
 
 
 def compose(chosen: list[ScoredSentence]) -> tuple[str, list[Citation]]:
-    """Group the quoted sentences by source; number sources 1..N in order of first use."""
+    """Group the quoted sentences by source; number sources 1..N in order of first use.
+
+    A quote's own bracketed numbers are defused ("see note [2]" -> "see note (2)"), so that every
+    [n] in the text is a marker this function wrote; the citation keeps the quote as the source has it.
+    """
     numbers: dict[str, int] = {}
     quotes: dict[str, list[str]] = {}
     for s in chosen:
@@ -231,8 +236,8 @@ def compose(chosen: list[ScoredSentence]) -> tuple[str, list[Citation]]:
     parts = []
     for chunk_id, n in numbers.items():
         hit = hits[chunk_id]
-        sentences = " ".join(f"{q} [{n}]" for q in quotes[chunk_id])
-        parts.append(f"{attribution(hit)}: {sentences}")
+        sentences = " ".join(f"{defuse(q)} [{n}]" for q in quotes[chunk_id])
+        parts.append(f"{defuse(attribution(hit))}: {sentences}")  # a title may hold "[1]" too
     citations = [
         Citation(n=n, article_id=hits[c].article_id, title=hits[c].title, publisher=hits[c].publisher,
                  published=hits[c].published, chunk_id=c, quote=" ".join(quotes[c]))

@@ -6,6 +6,7 @@ import hashlib
 
 import numpy as np
 
+from rag.records import Answer, Citation, Hit
 from rag.terms import terms
 
 
@@ -30,3 +31,24 @@ class HashingEmbedder:
             for term in terms(text) or ["empty"]:
                 rows[i, int(hashlib.md5(term.encode()).hexdigest(), 16) % 64] += 1.0
         return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+class ScriptedAnswerer:
+    """An answerer that says `text` whatever is asked, citing the best retrieved passage as [1].
+
+    The rest of the pipeline is real (retrieval, the chat page), so a test controls exactly what
+    an answer says, as a model could say it, without a model.
+    """
+
+    name = "scripted"
+
+    def __init__(self, text: str, *, title: str | None = None, notice: str = "") -> None:
+        self.text, self.title, self.notice = text, title, notice
+
+    def answer(self, question: str, hits: list[Hit]) -> Answer:
+        best = hits[0]
+        cited = Citation(n=1, article_id=best.article_id, title=best.title if self.title is None else self.title,
+                         publisher=best.publisher, published=best.published, chunk_id=best.chunk_id,
+                         quote=best.text)  # fmt: skip
+        return Answer(question=question, text=self.text, refused=False, citations=[cited], hits=hits,
+                      backend=self.name, notice=self.notice)  # fmt: skip

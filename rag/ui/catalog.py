@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, field
-from html import escape
 from typing import Any
 
 from rag.errors import RagError
 from rag.ui.render import backend_label
+from rag.ui.text import flat_text
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def status_html(catalog: Catalog, backend: str) -> str:
         plural = "s" if catalog.articles != 1 else ""
         index = (
             f'<span class="badge ok">Index ready</span><span class="status-text">{catalog.articles} article{plural}, '
-            f"{catalog.passages} passages{escape(span)}</span>"
+            f"{catalog.passages} passages{flat_text(span)}</span>"
         )
-    answers = f'<span class="badge">Answers</span><span class="status-text">{escape(backend_label(backend))}</span>'
+    answers = f'<span class="badge">Answers</span><span class="status-text">{flat_text(backend_label(backend))}</span>'
     return f'<div class="status">{index}{answers}</div>'

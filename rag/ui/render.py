@@ -1,24 +1,24 @@
 """Answers as HTML for the chat: escaped text, [n] markers as links to their sources, notices, a meta line.
 
-Everything that came from an article or a model is escaped before any markup is added,
-so a headline such as "<script>" shows as text. Markers become links to the sources panel:
+Everything that came from an article or a model is put on one line and escaped before any
+markup is added (rag.ui.text), so a headline such as "<script>" shows as text. Markers become
+links to the sources panel:
 
     answer_html(answer, turn=2): "... 15% over the next twelve months. [1]"
     -> '... 15% over the next twelve months. <a class="cite" href="#src-2-1" ...>[1]</a>'
 
-The HTML has no newlines: the chat treats its messages as markdown, and a blank line
-would end the HTML block and let markdown rewrite the rest.
+The HTML has no line breaks of any kind: the chat treats its messages as markdown, and a blank
+line would end the HTML block and let markdown rewrite the rest (see rag.ui.text).
 """
 
 from __future__ import annotations
 
 import re
-from html import escape
 
+from rag.markers import MARKER, marker_numbers
 from rag.records import Answer, Citation, Usage
+from rag.ui.text import escape_text, flat_text
 
-# "[1]", and the grouped forms a model sometimes writes: "[1, 2]", "[1,2]".
-MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 EXTRACTIVE_BACKEND = "extractive"
 
 
@@ -36,13 +36,13 @@ def answer_html(answer: Answer, *, turn: int, filters_active: bool = False) -> s
     """The whole reply bubble: text with citation links, then any notice, unsupported sentences and the meta line."""
     parts = [f'<div class="answer{" refused" if answer.refused else ""}">']
     if answer.notice:
-        parts.append(f'<div class="notice" role="status">{_flat(answer.notice)}</div>')
+        parts.append(f'<div class="notice" role="status">{flat_text(answer.notice)}</div>')
     parts.append(_paragraphs(answer, turn))
     if answer.refused:
         hint = "Try rephrasing, or widen the date and publisher filters." if filters_active else "Try rephrasing."
         parts.append(f'<div class="hint">None of the retrieved passages answers this. {hint}</div>')
     if answer.unsupported:
-        items = "".join(f"<li>{_flat(sentence)}</li>" for sentence in answer.unsupported)
+        items = "".join(f"<li>{flat_text(sentence)}</li>" for sentence in answer.unsupported)
         parts.append(
             '<div class="unsupported"><div class="unsupported-title">Not backed by the cited sources '
             f"(check before relying on these):</div><ul>{items}</ul></div>"
@@ -50,15 +50,15 @@ def answer_html(answer: Answer, *, turn: int, filters_active: bool = False) -> s
     # A follow-up is searched as a standalone question; show it, so a wrong rewrite is visible.
     rewritten = getattr(answer, "rewritten_question", "")
     if rewritten:
-        parts.append(f'<div class="rewritten">Searched as: “{_flat(rewritten)}”</div>')
-    parts.append(f'<div class="meta">{escape(meta_line(answer))}</div>')
+        parts.append(f'<div class="rewritten">Searched as: “{flat_text(rewritten)}”</div>')
+    parts.append(f'<div class="meta">{flat_text(meta_line(answer))}</div>')
     parts.append("</div>")
     return "".join(parts)
 
 
 def streaming_html(partial: str) -> str:
     """Text still arriving: escaped, markers shown plainly (their sources are not known yet), and a caret."""
-    body = escape(partial).replace("\n\n", "<br><br>").replace("\n", " ")
+    body = "<br><br>".join(escape_text(paragraph) for paragraph in partial.split("\n\n"))
     return f'<div class="answer streaming"><p>{body}<span class="caret"></span></p></div>'
 
 
@@ -67,7 +67,7 @@ def pending_html() -> str:
 
 
 def error_html(message: str) -> str:
-    return f'<div class="answer error" role="alert"><strong>Could not answer.</strong> {_flat(message)}</div>'
+    return f'<div class="answer error" role="alert"><strong>Could not answer.</strong> {flat_text(message)}</div>'
 
 
 def meta_line(answer: Answer) -> str:
@@ -83,11 +83,15 @@ def meta_line(answer: Answer) -> str:
 
 
 def link_markers(escaped_text: str, citations: list[Citation], *, turn: int) -> str:
-    """Replace [n] in already-escaped text by links; a marker with no citation stays plain text."""
+    """Replace [n] in already-escaped text by links; a marker with no citation stays plain text.
+
+    Every [n] in an answer's text is the answerer's own: text it quotes from a source has had its
+    bracketed numbers defused (rag.markers), so a source cannot forge a link to another source.
+    """
     by_n = {c.n: c for c in citations}
 
     def link(match: re.Match[str]) -> str:
-        numbers = [int(n) for n in re.findall(r"\d+", match.group(1))]
+        numbers = marker_numbers(match.group(1))
         if not all(n in by_n for n in numbers):
             return match.group(0)
         return "".join(_cite_link(by_n[n], turn) for n in numbers)
@@ -97,21 +101,15 @@ def link_markers(escaped_text: str, citations: list[Citation], *, turn: int) -> 
 
 def _cite_link(citation: Citation, turn: int) -> str:
     tooltip = " · ".join(p for p in (citation.publisher, citation.published, citation.title) if p)
-    return f'<a class="cite" href="#{source_anchor(turn, citation.n)}" title="{escape(tooltip)}">[{citation.n}]</a>'
+    return f'<a class="cite" href="#{source_anchor(turn, citation.n)}" title="{flat_text(tooltip)}">[{citation.n}]</a>'
 
 
 def _paragraphs(answer: Answer, turn: int) -> str:
     paragraphs = [p.strip() for p in answer.text.split("\n\n") if p.strip()] or [""]
     html = []
     for paragraph in paragraphs:
-        escaped = escape(" ".join(paragraph.split("\n")))
-        html.append(f"<p>{link_markers(escaped, answer.citations, turn=turn)}</p>")
+        html.append(f"<p>{link_markers(flat_text(paragraph), answer.citations, turn=turn)}</p>")
     return "".join(html)
-
-
-def _flat(text: str) -> str:
-    """Escaped, on one line."""
-    return escape(" ".join(text.split()))
 
 
 def _model_used(usage: Usage) -> bool:

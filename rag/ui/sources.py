@@ -3,6 +3,9 @@
     highlight("Stocks rose. Goldman expects 15%. Bonds fell.", "Goldman expects 15%.")
     -> 'Stocks rose. <mark>Goldman expects 15%.</mark> Bonds fell.'
 
+Article text keeps its paragraphs as <br> and is otherwise put on one line and escaped
+(rag.ui.text), like everything else from an article.
+
 The newest answer's sources are open; earlier answers' are folded into <details>, and
 a click on an old [n] opens them (see assets.CITE_JS). Every id is per answer
 (render.source_anchor), so [1] of the first answer never points at [1] of the second.
@@ -12,11 +15,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from html import escape
 
 from rag.records import Answer, Citation, Hit
 from rag.sentences import split_sentences
 from rag.ui.render import source_anchor
+from rag.ui.text import escape_text, flat_text
 
 EMPTY_PANEL = (
     '<div class="sources-empty">Ask a question: the passages behind each answer appear here, '
@@ -25,7 +28,7 @@ EMPTY_PANEL = (
 
 
 def highlight(text: str, quote: str) -> str:
-    """`text` escaped, with each place `quote` (or, failing that, each of its sentences) wrapped in <mark>.
+    """`text` as _passage writes it, with each place `quote` (or, failing that, each of its sentences) in <mark>.
 
     Whitespace may differ between the two (a quote joins sentences with one space).
     """
@@ -34,10 +37,10 @@ def highlight(text: str, quote: str) -> str:
         spans = [span for sentence in split_sentences(quote) for span in _find(text, sentence)]
     out, at = [], 0
     for start, end in _merge(spans):
-        out.append(escape(text[at:start]))
-        out.append(f"<mark>{escape(text[start:end])}</mark>")
+        out.append(_passage(text[at:start]))
+        out.append(f"<mark>{_passage(text[start:end])}</mark>")
         at = end
-    out.append(escape(text[at:]))
+    out.append(_passage(text[at:]))
     return "".join(out)
 
 
@@ -55,12 +58,12 @@ def citation_html(citation: Citation, hit: Hit | None, *, turn: int) -> str:
         passage = highlight(hit.text, citation.quote)
     else:
         # The quote is not in the chunk (a model paraphrased it): show both rather than mark nothing.
-        chunk = f"<div class='passage-context'>{escape(hit.text)}</div>" if hit else ""
-        passage = f"<mark>{escape(citation.quote)}</mark>{chunk}"
+        chunk = f"<div class='passage-context'>{_passage(hit.text)}</div>" if hit else ""
+        passage = f"<mark>{_passage(citation.quote)}</mark>{chunk}"
     return (
         f'<article class="source" id="{source_anchor(turn, citation.n)}">'
         f'<div class="source-head"><span class="source-n">[{citation.n}]</span>'
-        f'<span class="source-title">{escape(citation.title or "Untitled article")}</span></div>'
+        f'<span class="source-title">{flat_text(citation.title or "Untitled article")}</span></div>'
         f'<div class="source-meta">{_byline(citation.publisher, citation.published)}'
         f"{_scores(hit) if hit else ''}</div>"
         f'<blockquote class="passage">{passage}</blockquote>'
@@ -73,9 +76,9 @@ def uncited_html(hits: Sequence[Hit]) -> str:
     if not hits:
         return ""
     items = "".join(
-        f'<details class="hit"><summary><span class="hit-title">{escape(h.title or "Untitled article")}</span>'
+        f'<details class="hit"><summary><span class="hit-title">{flat_text(h.title or "Untitled article")}</span>'
         f'<span class="hit-meta">{_byline(h.publisher, h.published)}{_scores(h)}</span></summary>'
-        f'<div class="passage">{escape(h.text)}</div></details>'
+        f'<div class="passage">{_passage(h.text)}</div></details>'
         for h in hits
     )
     plural = "s" if len(hits) != 1 else ""
@@ -92,7 +95,7 @@ def _turn_block(turn: int, answer: Answer, *, newest: bool) -> str:
     if not answer.citations:
         cited = '<div class="sources-none">No passage was cited for this answer.</div>'
     uncited = uncited_html([h for h in answer.hits if h.chunk_id not in cited_ids])
-    question = f'<span class="turn-label">Sources for</span> “{escape(answer.question)}”'
+    question = f'<span class="turn-label">Sources for</span> “{flat_text(answer.question)}”'
     return (
         f'<details class="turn" data-turn="{turn}"{" open" if newest else ""}>'
         f"<summary>{question}</summary>{cited}{uncited}</details>"
@@ -100,7 +103,7 @@ def _turn_block(turn: int, answer: Answer, *, newest: bool) -> str:
 
 
 def _byline(publisher: str, published: str) -> str:
-    parts = [escape(publisher) if publisher else "Unknown publisher", escape(published) if published else "undated"]
+    parts = [flat_text(publisher) or "Unknown publisher", flat_text(published) or "undated"]
     return f'<span class="byline">{" · ".join(parts)}</span>'
 
 
@@ -114,6 +117,11 @@ def _scores(hit: Hit) -> str:
         ' within each period)">'
         f"score {hit.score:.4f} · dense {dense} · BM25 {bm25}{period}</span>"
     )
+
+
+def _passage(text: str) -> str:
+    """Article text escaped, its paragraphs (one a line) as <br>: "A.\\nB.\\r\\x85C." -> "A.<br>B.  C."."""
+    return "<br>".join(escape_text(line) for line in text.split("\n"))
 
 
 def _find(text: str, quote: str) -> list[tuple[int, int]]:
