@@ -41,10 +41,19 @@ def persistent_client(data_dir: Path) -> Any:
         data_dir.mkdir(exist_ok=True)
         return chromadb.PersistentClient(path=str(data_dir), settings=_settings())
     except (OSError, ChromaError, ValueError, RuntimeError) as exc:
-        raise IndexError_(
-            f"The index at {data_dir} cannot be opened ({exc}). If it is damaged, move the folder "
-            "aside and run `rag ingest` to rebuild it; or set RAG_DATA_DIR to another folder."
-        ) from exc
+        raise IndexError_(failure_message(str(data_dir), f"cannot be opened ({exc})")) from exc
+
+
+def failure_message(location: str, what: str) -> str:
+    """What to do about a failing index; never an invitation to delete one that is only full or read-only."""
+    text = what.lower()
+    if any(s in text for s in ("readonly", "read-only", "read only", "permission denied", "errno 13")):
+        return (f"The index at {location} {what}: it is read-only for this process. Give it write access, or set "
+                "RAG_DATA_DIR to a writable folder. The index itself is not damaged.")  # fmt: skip
+    if any(s in text for s in ("disk is full", "no space left", "errno 28", "database or disk is full")):
+        return f"The index at {location} {what}: the disk is full. Free some space and run it again; nothing was lost."
+    return (f"The index at {location} {what}. Run it again; if it keeps failing, restore the folder from a backup "
+            "or rebuild it from your files with `rag ingest --rebuild`.")  # fmt: skip
 
 
 def http_client(url: str, *, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> Any:

@@ -302,6 +302,12 @@ def load_articles(
     skipped: list[Skipped] = []
     for path in files:
         try:
+            str(path).encode("utf-8")  # Chroma stores the path as UTF-8 text
+        except UnicodeEncodeError:
+            name = str(path.name).encode("utf-8", "replace").decode("utf-8")
+            skipped.append(Skipped(path, f"its name ({name}) is not valid UTF-8; rename the file."))
+            continue
+        try:
             article, found = load_article(path, metadata)
         except DocumentError as exc:
             skipped.append(Skipped(path, str(exc).removeprefix(f"{path}: ")))

@@ -9,7 +9,6 @@ LLMAnswerer  question + hits -> no evidence at all? refuse without a call (rag/e
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -22,6 +21,7 @@ from rag.citations import resolve
 from rag.embeddings import Embedder, VectorCache
 from rag.errors import ConfigError, UnavailableError
 from rag.evidence_gate import DEFAULT_MIN_EVIDENCE, has_evidence
+from rag.markers import MARKER
 from rag.packing import Source, pack
 from rag.prompts import Prompts
 from rag.records import Answer, Hit, Usage
@@ -31,7 +31,7 @@ def is_refusal(text: str) -> bool:
     """The model's answer is the refusal sentence, give or take quotes, markers and the full stop."""
 
     def bare(s: str) -> str:
-        return " ".join(re.sub(r"\[[\d,\s]*\]", " ", s).split()).strip("\"'“”. ").casefold()
+        return " ".join(MARKER.sub(" ", s).split()).strip("\"'“”. ").casefold()
 
     return bare(text) == bare(REFUSAL)
 

@@ -50,6 +50,7 @@ from chromadb.errors import ChromaError, NotFoundError
 from rag.chroma_client import (
     DEFAULT_TIMEOUT_SECONDS,
     UNAVAILABLE,
+    failure_message,
     http_client,
     persistent_client,
     server_url,
@@ -416,9 +417,7 @@ class ChunkStore:
 
     def _translate(self, exc: Exception) -> IndexError_:
         reason = str(exc).rstrip(".")
-        return IndexError_(
-            f"The index at {self._location} failed: {reason}. If it is damaged, move it aside and run `rag ingest`."
-        )
+        return IndexError_(failure_message(self._location, f"failed ({reason})"))
 
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")

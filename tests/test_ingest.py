@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -201,8 +202,21 @@ def test_a_corrupted_data_dir_gets_a_message_that_says_what_to_do(tmp_path: Path
     data = tmp_path / "idx"
     data.mkdir()
     (data / "chroma.sqlite3").write_bytes(b"this is not a database" * 100)
-    with pytest.raises(IndexError_, match="move the folder aside"):
+    with pytest.raises(IndexError_, match="restore the folder from a backup or rebuild it .*rag ingest --rebuild"):
         make(data, corpus_copy)
+
+
+@pytest.mark.parametrize(
+    ("reason", "says"),
+    [("attempt to write a readonly database", "read-only for this process"),
+     ("database or disk is full", "the disk is full"),
+     ("[Errno 28] No space left on device", "the disk is full")],
+)  # fmt: skip
+def test_a_full_or_read_only_index_is_never_called_damaged(reason: str, says: str) -> None:
+    from rag.chroma_client import failure_message
+
+    message = failure_message("/srv/index", f"failed ({reason})")
+    assert says in message and "backup" not in message and "rebuild" not in message
 
 
 def test_an_unwritable_data_dir_is_a_rag_error(tmp_path: Path, corpus_copy: Path) -> None:
@@ -251,3 +265,18 @@ def test_a_vanished_index_is_reported_not_rebuilt_from_the_folder(
     report = again.ingest([corpus_copy, other], sync=True, rebuild=True)
     assert len(report.added) == 6
     assert "extra" in article_ids(again)
+
+
+def test_an_impossible_date_and_a_name_that_is_not_utf8_are_skipped_with_reasons(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "bad_date.md").write_text("---\npublished: 2024-13-45\n---\nSmall caps rallied on Friday, traders said.\n")
+    (folder / "good.md").write_text("Small caps rallied on Friday as yields fell sharply, traders said.\n")
+    odd = os.fsencode(folder) + b"/caf\xe9.md"  # a Latin-1 name, as copied from an old disk
+    with open(odd, "w") as f:
+        f.write("Regional banks led small caps higher on Thursday, traders said.\n")
+    report = make(tmp_path / "idx", folder).ingest([folder])
+    reasons = {s.path.stem: s.reason for s in report.skipped}
+    assert "impossible date" in reasons["bad_date"] and "YYYY-MM-DD" in reasons["bad_date"]
+    assert any("not valid UTF-8; rename the file" in r for r in reasons.values())
+    assert report.added + report.unchanged == ["good"]

@@ -123,3 +123,12 @@ def test_sources_follow_the_answered_turns() -> None:
     ]
     html = sources(turns)
     assert 'id="src-0-1"' in html and 'id="src-2-1"' in html and 'data-turn="1"' not in html
+
+
+def test_the_users_own_question_is_shown_as_text_never_rendered() -> None:
+    from rag.ui.chat import Turn, messages
+
+    pasted = "what about ![x](http://127.0.0.1:9/leak) <img src=x onerror=alert(1)>\r\r**bold**"
+    shown = messages([Turn(question=pasted)])[0]["content"]
+    assert shown.startswith("<div") and "\n" not in shown and "\r" not in shown
+    assert "<img" not in shown and "&lt;img" in shown

@@ -59,6 +59,10 @@ def parse_front_matter(header: str, path: Path) -> dict[str, str | dt.date]:
         where = getattr(exc, "problem_mark", None)
         line = f" at header line {where.line + 1}" if where else ""
         raise DocumentError(f"{path}: the metadata header is not valid YAML{line}; fix it or remove it.") from exc
+    except ValueError as exc:  # YAML reads 2024-13-45 as a date and fails building it
+        raise DocumentError(
+            f"{path}: the metadata header holds an impossible date ({exc}); write it as YYYY-MM-DD, e.g. 2024-01-22."
+        ) from exc
     if not isinstance(data, dict):
         raise DocumentError(f"{path}: the metadata header must be 'key: value' lines.")
     unknown = set(map(str, data)) - set(FRONT_MATTER_FIELDS)

@@ -25,6 +25,7 @@ from rag.records import Answer
 from rag.retrieve import Filters
 from rag.ui.render import answer_html, error_html, pending_html, streaming_html
 from rag.ui.sources import sources_html
+from rag.ui.text import flat_text
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,8 @@ def messages(turns: list[Turn]) -> list[dict[str, str]]:
     out = []
     for i, turn in enumerate(turns):
         if turn.question.strip():
-            out.append({"role": "user", "content": turn.question})
+            # Escaped like every reply: what a user pastes ("![x](http://...)") is shown, never rendered.
+            out.append({"role": "user", "content": f'<div class="question">{flat_text(turn.question)}</div>'})
         out.append({"role": "assistant", "content": _reply_html(turn, i)})
     return out
 
