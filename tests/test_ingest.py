@@ -270,7 +270,9 @@ def test_a_vanished_index_is_reported_not_rebuilt_from_the_folder(
 def test_an_impossible_date_and_a_name_that_is_not_utf8_are_skipped_with_reasons(tmp_path: Path) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
-    (folder / "bad_date.md").write_text("---\npublished: 2024-13-45\n---\nSmall caps rallied on Friday, traders said.\n")
+    (folder / "bad_date.md").write_text(
+        "---\npublished: 2024-13-45\n---\nSmall caps rallied on Friday, traders said.\n"
+    )
     (folder / "good.md").write_text("Small caps rallied on Friday as yields fell sharply, traders said.\n")
     odd = os.fsencode(folder) + b"/caf\xe9.md"  # a Latin-1 name, as copied from an old disk
     with open(odd, "w") as f:

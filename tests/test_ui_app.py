@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
@@ -12,6 +14,7 @@ import pytest
 from gradio_client import Client
 
 from rag import Assistant
+from rag.ui.app import FAILED_LOGIN_DELAY_SECONDS
 from tests.openai_server import OpenAIServer
 from tests.ui_helpers import CORPUS_QUESTION, REFUSAL_TEXT, UNANSWERABLE_QUESTION, serve
 
@@ -108,7 +111,9 @@ def test_twenty_clients_in_parallel_all_get_answers(ui_url: str) -> None:
     assert all('class="cite"' in r and "15%" in r for r in replies)
 
 
-def test_login_is_required_when_auth_is_set(built_index: Any, local_embedder: Any) -> None:
+def test_login_is_required_when_auth_is_set(
+    built_index: Any, local_embedder: Any, caplog: pytest.LogCaptureFixture
+) -> None:
     from tests.conftest import CORPUS_DIR
 
     app, url = serve(
@@ -117,6 +122,13 @@ def test_login_is_required_when_auth_is_set(built_index: Any, local_embedder: An
     )
     try:
         assert httpx.get(f"{url}config", timeout=10).status_code == 401
+        with caplog.at_level(logging.WARNING, logger="rag.ui.app"):
+            started = time.perf_counter()
+            for _ in range(3):
+                httpx.post(f"{url}login", data={"username": "analyst", "password": "wrong"}, timeout=30)
+            slowed = time.perf_counter() - started
+        assert caplog.text.count("Failed login to the UI as 'analyst'") == 3 and "wrong" not in caplog.text
+        assert slowed >= 3 * FAILED_LOGIN_DELAY_SECONDS  # a guesser pays for each wrong password
         with pytest.raises(Exception):  # noqa: B017 - gradio_client raises its own kinds of error here
             client(url, auth=("analyst", "wrong"))
         chat, _ = ask(client(url, auth=("analyst", "s3cret:pw")), CORPUS_QUESTION)
@@ -177,3 +189,20 @@ def test_with_uploads_off_the_page_is_read_only(built_index: Any, local_embedder
         assert 'class="cite"' in last_reply(chat)
     finally:
         app.close()
+
+
+def test_the_login_page_gives_away_no_publisher_and_an_unknown_publisher_is_a_message(
+    built_index: Any, local_embedder: Any, ui_url: str
+) -> None:
+    from tests.conftest import CORPUS_DIR
+
+    app, url = serve(
+        Assistant(data_dir=built_index, corpus_dir=CORPUS_DIR, show_progress=False, embedder=local_embedder),
+        auth="analyst:s3cret",
+    )
+    try:
+        assert "Moomoo" not in httpx.get(url, timeout=10).text  # the login page, before signing in
+    finally:
+        app.close()
+    chat, _ = ask(client(ui_url), CORPUS_QUESTION, publishers=["Nobody's Gazette"])
+    assert "No indexed article is from Nobody&#x27;s Gazette" in last_reply(chat)

@@ -11,7 +11,10 @@ line, publisher list and date hint then show the new index, here and on every pa
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hmac
+import logging
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +22,7 @@ import gradio as gr
 
 from rag.documents import SUPPORTED_SUFFIXES
 from rag.errors import ConfigError
+from rag.retrieve import Filters
 from rag.settings import Settings
 from rag.ui.assets import CITE_JS, CSS, THEME
 from rag.ui.catalog import Catalog, LiveCatalog, status_html
@@ -26,6 +30,8 @@ from rag.ui.chat import Turn, make_filters, messages, respond, sources
 from rag.ui.sources import EMPTY_PANEL
 from rag.ui.text import flat_text
 from rag.ui.upload import add_documents_html
+
+log = logging.getLogger(__name__)
 
 TITLE = "Small-cap news analyst"
 SUBTITLE = "Answers from the indexed financial news articles only, every claim linked to the passage it comes from."
@@ -60,7 +66,10 @@ def build_app(
                 date_from = gr.DateTime(label="Published from", include_time=False, type="string")
                 date_to = gr.DateTime(label="Published to", include_time=False, type="string")
                 publishers = gr.Dropdown(
-                    choices=catalog.publishers,
+                    # Filled when a signed-in page loads: a login page embeds the initial values in its API schema.
+                    # So any value is accepted here and checked against the index in make_filters.
+                    choices=[],
+                    allow_custom_value=True,
                     multiselect=True,
                     label="Publishers",
                     info="Leave empty to search all of them.",
@@ -113,9 +122,10 @@ def build_app(
         def ask(
             text: str, state: list[Turn], start: str | None, end: str | None, chosen: list[str] | None, top_k: float
         ) -> Iterator[tuple[Any, ...]]:
-            steps = respond(
-                assistant, state, text, k=int(top_k), filter_values=lambda: make_filters(start, end, chosen)
-            )
+            def filter_values() -> Filters:
+                return make_filters(start, end, chosen, known=live.current().publishers)
+
+            steps = respond(assistant, state, text, k=int(top_k), filter_values=filter_values)
             for i, current in enumerate(steps):
                 # Empty the box once, at the start: later it may hold the next question being typed.
                 box = "" if i == 0 else gr.skip()
@@ -187,7 +197,7 @@ def launch(demo: gr.Blocks, settings: Settings, *, prevent_thread_lock: bool = F
         server_name=settings.host,
         server_port=settings.port,
         share=False,  # explicit, so GRADIO_SHARE in the environment cannot open a public tunnel
-        auth=parse_auth(settings.auth),
+        auth=login_check(settings.auth),
         auth_message=f"Sign in to {TITLE}.",
         prevent_thread_lock=prevent_thread_lock,
         show_error=False,  # errors are chat messages (rag.ui.chat); never send exception text to the page
@@ -198,6 +208,27 @@ def launch(demo: gr.Blocks, settings: Settings, *, prevent_thread_lock: bool = F
         head=CITE_JS,
     )
     return local_url
+
+
+FAILED_LOGIN_DELAY_SECONDS = 1.0  # each wrong password costs the guesser a second
+
+
+def login_check(value: str) -> Callable[[str, str], bool] | None:
+    """RAG_AUTH as Gradio's login check: constant-time comparison, every failure logged and slowed down."""
+    pair = parse_auth(value)
+    if pair is None:
+        return None
+    user, password = pair
+
+    def check(given_user: str, given_password: str) -> bool:
+        ok = hmac.compare_digest(given_user.encode(), user.encode())
+        ok &= hmac.compare_digest(given_password.encode(), password.encode())
+        if not ok:
+            log.warning("Failed login to the UI as %r.", given_user[:64])
+            time.sleep(FAILED_LOGIN_DELAY_SECONDS)
+        return ok
+
+    return check
 
 
 def parse_auth(value: str) -> tuple[str, str] | None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -46,9 +46,17 @@ class Turn:
         return self.answer is not None or bool(self.error)
 
 
-def make_filters(date_from: str | None, date_to: str | None, publishers: list[str] | None) -> Filters:
-    """Filters from the controls; empty controls filter nothing. Raises InputError on a bad or reversed range."""
+def make_filters(
+    date_from: str | None, date_to: str | None, publishers: list[str] | None, known: Sequence[str] | None = None
+) -> Filters:
+    """Filters from the controls; empty controls filter nothing. Raises InputError on a bad or reversed range,
+    and on a publisher not among `known` (the indexed publishers), when given."""
     start, end = (date_from or "").strip()[:10], (date_to or "").strip()[:10]  # a picker may add a time
+    unknown = sorted(set(publishers or ()) - set(known)) if known is not None else []
+    if unknown:
+        raise InputError(
+            f"No indexed article is from {', '.join(unknown)}; choose publishers from the list, or clear the field."
+        )
     filters = Filters(published_from=start, published_to=end, publishers=tuple(publishers or ()))
     if start and end and dt.date.fromisoformat(start) > dt.date.fromisoformat(end):
         raise InputError(f"The date range is reversed: 'from' {start} is after 'to' {end}. Swap or clear them.")
