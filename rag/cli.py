@@ -30,7 +30,12 @@ from rag.retrieve import Filters
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    # `rag eval` hands every option it does not know to `python -m evals` ("rag eval --split dev").
+    args, extra = parser.parse_known_args(argv)
+    if extra and getattr(args, "command", None) == "eval":
+        args.eval_args = [*extra, *args.eval_args]
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if not getattr(args, "command", None):
         parser.print_help()
         return 2
@@ -38,7 +43,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     # pypdf logs damage it works around ("incorrect startxref pointer"); a file it cannot read is a DocumentError.
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
-        return args.run(args)
+        code = args.run(args)
+        sys.stdout.flush()  # here, where a reader gone away is caught, not at exit
+        return code
+    except BrokenPipeError:
+        # The reader went away (`rag ask ... | head -2`): stop quietly, as command-line tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except RagError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

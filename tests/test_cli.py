@@ -137,3 +137,18 @@ def test_sync_makes_the_index_match_a_folder_and_lists_each_change(index_copy: P
 
     corpus = rag("ingest", data_dir=index_copy)  # the corpus sync leaves the other folder's articles alone
     assert "0 added, 0 updated, 0 removed, 5 unchanged" in corpus.stdout
+
+
+def test_eval_takes_the_eval_suites_own_options(tmp_path: Path) -> None:
+    out = rag("eval", "--split", "dev", "--help", data_dir=tmp_path)
+    assert out.returncode == 0 and "--split" in out.stdout and "unrecognized" not in out.stderr
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(index_copy: Path) -> None:
+    env = {**os.environ, "RAG_DATA_DIR": str(index_copy), "RAG_CORPUS_DIR": str(CORPUS_DIR), "RAG_SHOW_PROGRESS": "0"}
+    env.pop("OPENAI_API_KEY", None)
+    env.pop("OPENAI_BASE_URL", None)
+    command = f"{sys.executable} -m rag.cli ask 'What does Goldman expect from the Russell 2000?' | head -1"
+    out = subprocess.run(["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True, env=env,
+                         timeout=300)  # fmt: skip
+    assert out.stdout.strip() and out.stderr == "" and out.returncode == 0, out.stderr
