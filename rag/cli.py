@@ -22,6 +22,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
+from rag.dates import read_bound
 from rag.documents import OVERRIDABLE_FIELDS, check_overrides
 from rag.errors import InputError, RagError
 from rag.records import Answer
@@ -102,8 +103,20 @@ def build_parser() -> argparse.ArgumentParser:
     ask = commands.add_parser("ask", help="answer a question from the articles, with sources")
     ask.add_argument("question")
     ask.add_argument("-k", type=int, default=None, help="number of chunks to retrieve (default 5)")
-    ask.add_argument("--from", dest="published_from", default="", help="only articles published on/after YYYY-MM-DD")
-    ask.add_argument("--to", dest="published_to", default="", help="only articles published on/before YYYY-MM-DD")
+    ask.add_argument(
+        "--from",
+        dest="published_from",
+        default="",
+        metavar="WHEN",
+        help="only articles published on or after it: 2024-07-01, 'July 2024', 2024-07, 2024",
+    )
+    ask.add_argument(
+        "--to",
+        dest="published_to",
+        default="",
+        metavar="WHEN",
+        help="only articles published on or before it (a month or year counts to its end)",
+    )
     ask.add_argument("--publisher", action="append", default=[], help="only this publisher (repeatable)")
     ask.set_defaults(run=run_ask)
 
@@ -148,7 +161,9 @@ def run_ingest(args: argparse.Namespace) -> int:
 
 def run_ask(args: argparse.Namespace) -> int:
     filters = Filters(
-        published_from=args.published_from, published_to=args.published_to, publishers=tuple(args.publisher)
+        published_from=read_bound(args.published_from, end=False),
+        published_to=read_bound(args.published_to, end=True),
+        publishers=tuple(args.publisher),
     )
     answer = _assistant(args).ask(args.question, k=args.k, filters=filters)
     print(format_answer(answer))

@@ -73,7 +73,8 @@ def test_unanswerable_question_is_refused_and_shown_as_such(ui_url: str) -> None
     ("question", "options", "message"),
     [
         ("", {}, "The question is empty"),
-        (CORPUS_QUESTION, {"date_from": "2024-02-30"}, "is not YYYY-MM-DD"),
+        (CORPUS_QUESTION, {"date_from": "2024-02-30"}, "Published from: &#x27;2024-02-30&#x27; is not a date"),
+        (CORPUS_QUESTION, {"date_to": "Julyy 2024"}, "Published to: &#x27;julyy 2024&#x27; is not a date"),
         (CORPUS_QUESTION, {"date_from": "2024-06-01", "date_to": "2024-01-01"}, "The date range is reversed"),
     ],
 )
@@ -206,3 +207,8 @@ def test_the_login_page_gives_away_no_publisher_and_an_unknown_publisher_is_a_me
         app.close()
     chat, _ = ask(client(ui_url), CORPUS_QUESTION, publishers=["Nobody's Gazette"])
     assert "No indexed article is from Nobody&#x27;s Gazette" in last_reply(chat)
+
+
+def test_a_month_typed_in_the_date_field_filters_to_that_month(ui_url: str) -> None:
+    _, panel = ask(client(ui_url), "How were small caps performing?", date_from="July 2024", date_to="jul 2024")
+    assert "2024-07-18" in panel and "2024-01-10" not in panel and "2024-12-03" not in panel

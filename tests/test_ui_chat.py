@@ -87,7 +87,7 @@ def test_unexpected_error_is_logged_and_shown_generically(caplog: pytest.LogCapt
 def test_bad_date_filter_is_a_chat_message() -> None:
     fake = AskingAssistant()
     last = run(fake, filters=lambda: make_filters("2024-13-01", "", []))[-1]
-    assert "is not YYYY-MM-DD" in last[-1].error and fake.calls == []
+    assert "Published from: '2024-13-01' is not a date this can read" in last[-1].error and fake.calls == []
 
 
 def test_make_filters() -> None:

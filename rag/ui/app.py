@@ -15,6 +15,7 @@ import hmac
 import logging
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from rag.retrieve import Filters
 from rag.settings import Settings
 from rag.ui.assets import CITE_JS, CSS, THEME
 from rag.ui.catalog import Catalog, LiveCatalog, status_html
-from rag.ui.chat import Turn, make_filters, messages, respond, sources
+from rag.ui.chat import Turn, date_feedback, make_filters, messages, respond, sources
 from rag.ui.sources import EMPTY_PANEL
 from rag.ui.text import flat_text
 from rag.ui.upload import add_documents_html
@@ -63,8 +64,12 @@ def build_app(
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=250, elem_id="controls"):
                 gr.HTML('<div class="panel-title">Search settings</div>', js_on_load=None)
-                date_from = gr.DateTime(label="Published from", include_time=False, type="string")
-                date_to = gr.DateTime(label="Published to", include_time=False, type="string")
+                # Text, not a date picker: people type "July 2024" or "2024", and a picker drops what it cannot read.
+                date_from = gr.Textbox(label="Published from", placeholder="2024-07-01, July 2024, 2024", max_lines=1)
+                from_note = gr.HTML("", elem_id="from-note", js_on_load=None)
+                date_to = gr.Textbox(label="Published to", placeholder="2024-12-31, Dec 2024, last 6 months",
+                                     max_lines=1)  # fmt: skip
+                to_note = gr.HTML("", elem_id="to-note", js_on_load=None)
                 publishers = gr.Dropdown(
                     # Filled when a signed-in page loads: a login page embeds the initial values in its API schema.
                     # So any value is accepted here and checked against the index in make_filters.
@@ -132,6 +137,10 @@ def build_app(
                 # The panel changes only when an answer completes; re-sending it with every delta is waste.
                 panel_update = sources(current) if current[-1].done else gr.skip()
                 yield box, current, messages(current), panel_update
+
+        for field, note, end in ((date_from, from_note, False), (date_to, to_note, True)):
+            field.change(partial(date_feedback, end=end), inputs=field, outputs=note, api_visibility="private",
+                         show_progress="hidden", queue=False)  # fmt: skip
 
         inputs = [question, turns, date_from, date_to, publishers, k]
         outputs = [question, turns, chatbot, panel]

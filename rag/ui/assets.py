@@ -85,6 +85,8 @@ footer { opacity: 0.6; }
 .answer .rewritten { margin-top: 6px; font-size: 0.8rem; color: #475569; }
 .answer.refused p { color: #475569; font-style: italic; }
 .answer .hint { font-size: 0.85rem; color: #64748b; }
+.field-note { font-size: 0.8rem; color: #64748b; margin-top: -6px; }
+.field-error { font-size: 0.8rem; color: #b91c1c; margin-top: -6px; }
 .answer .notice { background: #fffbeb; border: 1px solid #fde68a; color: #92400e; border-radius: 4px;
   padding: 6px 10px; margin-bottom: 8px; font-size: 0.88rem; }
 .answer .unsupported { background: #fef2f2; border: 1px solid #fecaca; color: #991b1b; border-radius: 4px;

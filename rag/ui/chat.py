@@ -13,13 +13,13 @@ generic message, because a traceback helps nobody at the browser end.
 
 from __future__ import annotations
 
-import datetime as dt
 import inspect
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from rag.dates import read_bound
 from rag.errors import InputError, RagError
 from rag.records import Answer
 from rag.retrieve import Filters
@@ -49,18 +49,35 @@ class Turn:
 def make_filters(
     date_from: str | None, date_to: str | None, publishers: list[str] | None, known: Sequence[str] | None = None
 ) -> Filters:
-    """Filters from the controls; empty controls filter nothing. Raises InputError on a bad or reversed range,
-    and on a publisher not among `known` (the indexed publishers), when given."""
-    start, end = (date_from or "").strip()[:10], (date_to or "").strip()[:10]  # a picker may add a time
+    """Filters from the controls; empty controls filter nothing. Dates are read as people type them
+    (rag/dates.py: "July 2024" from its first day, to its last). Raises InputError on a date it cannot
+    read, a reversed range, and a publisher not among `known` (the indexed publishers), when given."""
+    start = _bound("Published from", date_from, end=False)
+    end = _bound("Published to", date_to, end=True)
     unknown = sorted(set(publishers or ()) - set(known)) if known is not None else []
     if unknown:
         raise InputError(
             f"No indexed article is from {', '.join(unknown)}; choose publishers from the list, or clear the field."
         )
-    filters = Filters(published_from=start, published_to=end, publishers=tuple(publishers or ()))
-    if start and end and dt.date.fromisoformat(start) > dt.date.fromisoformat(end):
+    if start and end and start > end:
         raise InputError(f"The date range is reversed: 'from' {start} is after 'to' {end}. Swap or clear them.")
-    return filters
+    return Filters(published_from=start, published_to=end, publishers=tuple(publishers or ()))
+
+
+def date_feedback(text: str | None, *, end: bool) -> str:
+    """What a date field will filter on, shown under it as it is typed: 'from 2024-07-01', or what is wrong."""
+    try:
+        day = read_bound(text or "", end=end)
+    except InputError as exc:
+        return f'<div class="field-error" role="alert">{flat_text(str(exc))}</div>'
+    return f'<div class="field-note">{"to" if end else "from"} {day}</div>' if day else ""
+
+
+def _bound(label: str, text: str | None, *, end: bool) -> str:
+    try:
+        return read_bound(text or "", end=end)
+    except InputError as exc:
+        raise InputError(f"{label}: {exc}") from exc
 
 
 def history(turns: list[Turn]) -> list[tuple[str, str]]:
