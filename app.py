@@ -11,7 +11,8 @@ import argparse
 import logging
 import sys
 
-from rag import Assistant, RagError
+from rag import Assistant, RagError, Settings
+from rag.redact import redact_logs
 from rag.ui import build_app, launch  # switches Gradio's analytics off before Gradio loads
 from rag.ui.catalog import Catalog
 
@@ -23,8 +24,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # Gradio's own start-up checks, one line per request
     try:
+        settings = Settings.from_env(host=args.host, port=args.port)
+        redact_logs(settings)  # the model's HTTP client logs each request's URL, credentials and all
         print("Opening the index (the first run builds it from the corpus folder)…", flush=True)
-        assistant = Assistant(host=args.host, port=args.port)
+        assistant = Assistant(settings=settings)
         catalog = Catalog.of(assistant)
         app = build_app(assistant, catalog=catalog)
     except RagError as exc:
@@ -33,7 +36,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # ingest swaps the index in atomically, so stopping mid-build leaves it as it was
         print("Stopped before the chat started; the index is as it was.", file=sys.stderr)
         return 130
-    settings = assistant.settings
     print(f"Index ready: {catalog.articles} articles, {catalog.passages} passages. Answers: {assistant.backend}.")
     if settings.host not in LOOPBACK and not settings.auth:
         print(f"Warning: serving on {settings.host} without a login. Set RAG_AUTH=user:password to require one.")

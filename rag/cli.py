@@ -26,7 +26,9 @@ from rag.dates import read_bound
 from rag.documents import OVERRIDABLE_FIELDS, check_overrides
 from rag.errors import InputError, RagError
 from rag.records import Answer
+from rag.redact import redact, redact_logs
 from rag.retrieve import Filters
+from rag.settings import Settings
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -60,8 +62,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the CLI never shows a traceback unless asked to
         # Read here rather than through Settings: it must work when loading the settings is what failed.
         if os.environ.get("RAG_DEBUG"):
-            traceback.print_exc()
-        print(f"unexpected error: {exc.__class__.__name__}: {exc} (set RAG_DEBUG=1 for details)", file=sys.stderr)
+            print(redact(traceback.format_exc()), end="", file=sys.stderr)
+        print(f"unexpected error: {exc.__class__.__name__}: {redact(str(exc))} (set RAG_DEBUG=1 for details)",
+              file=sys.stderr)  # fmt: skip
         return 1
 
 
@@ -126,10 +129,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _assistant(args: argparse.Namespace, **extra: object):  # noqa: ANN202 - imported lazily for a fast --help
+def _assistant(args: argparse.Namespace):  # noqa: ANN202 - imported lazily for a fast --help
     from rag.assistant import Assistant
 
-    return Assistant(data_dir=args.data_dir, corpus_dir=args.corpus_dir, **extra)
+    settings = Settings.from_env(data_dir=args.data_dir, corpus_dir=args.corpus_dir)
+    redact_logs(settings)  # before the first request: the HTTP client logs the base URL, credentials and all
+    return Assistant(settings=settings)
 
 
 def run_ingest(args: argparse.Namespace) -> int:

@@ -11,7 +11,8 @@ History is a list of (user question, assistant answer) pairs of strings, oldest 
 Two rewriters with one method, `rewrite(question, history) -> Rewrite`:
 
 - LLMRewriter asks the model (prompts/rewrite.txt) with the last MAX_TURNS turns; if the
-  model is unavailable it falls back to the keyword rewriter and says so in the notice.
+  model is unavailable, or its rewrite was cut off, it falls back to the keyword rewriter and
+  says so in the notice.
 - KeywordRewriter is offline and deterministic. When the follow-up cannot stand alone (it starts
   with "and", "but", "what about"..., leans on a pronoun, or names nothing but a time: "July?"),
   it prepends the content words of the previous user question that the follow-up lacks. A short
@@ -130,10 +131,16 @@ class LLMRewriter:
         try:
             completion = self._model.complete(messages, max_tokens=REWRITE_TOKENS)
         except UnavailableError as exc:
-            fallback = self._fallback.rewrite(question, history)
-            return replace(fallback, notice=f"{exc} The follow-up was rewritten by keywords instead.")
+            return self._instead(question, history, str(exc))
+        if completion.cut_off:  # half a question would search for the wrong thing
+            why = f"The model's rewrite was cut off {completion.cut_off}."
+            return replace(self._instead(question, history, why), usage=completion.usage)
         standalone = _first_line(completion.text)[: self._max_chars] or question
         return Rewrite(standalone, completion.usage)
+
+    def _instead(self, question: str, history: History, why: str) -> Rewrite:
+        fallback = self._fallback.rewrite(question, history)
+        return replace(fallback, notice=f"{why} The follow-up was rewritten by keywords instead.")
 
 
 def _first_line(text: str) -> str:

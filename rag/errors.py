@@ -13,7 +13,8 @@
     │   └── IngestBusy         another ingest holds the index's writer lock
     └── BackendError         the language model endpoint failed
         ├── AuthError        the key was refused
-        └── UnavailableError timeout, server down, too many retries
+        └── UnavailableError timeout, server down, too many retries, a reply that is not JSON,
+                             or the model skipped after failing (the circuit breaker in rag/bounds.py)
 
 Foreign exceptions (Chroma, OpenAI, OSError) are translated once, where they are
 raised, with `raise X(...) from exc`, so callers only ever catch RagError.
@@ -67,4 +68,8 @@ class AuthError(BackendError):
 
 
 class UnavailableError(BackendError):
-    """The endpoint timed out, is down, or kept failing after retries."""
+    """The endpoint timed out, is down, or kept failing after retries; `reason` is the short why ("timeout")."""
+
+    def __init__(self, message: str, *, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason or message

@@ -4,7 +4,9 @@ LLMAnswerer  question + hits -> no evidence at all? refuse without a call (rag/e
              -> pack sources into the context window -> prompt -> model (rag/chat.py)
              -> renumber and check citations.
              The model decides what the articles say: it answers or refuses as the prompt tells it.
-             When it fails (UnavailableError), the fallback answerer (the offline one) stands in, with a notice.
+             When it fails (UnavailableError: down, too slow, or skipped by the circuit breaker), the
+             fallback answerer (the offline one) stands in, with a notice. A reply the model did not finish
+             (a deadline, the size cap, the server hanging up) is shown with a notice saying it was cut off.
 """
 
 from __future__ import annotations
@@ -123,6 +125,8 @@ class LLMAnswerer:
             notices.append("The model cited none of the sources; check this answer against them.")
         if completion.truncated:
             notices.append(f"The answer was cut off at {self._answer_tokens} tokens (RAG_LLM_ANSWER_TOKENS).")
+        if completion.cut_off:
+            notices.append(f"The model's answer was cut off {completion.cut_off}; it may be incomplete.")
         return Answer(
             question=question,
             text=resolved.text,

@@ -32,8 +32,17 @@ DEFAULT_RRF_K = 60
 DEFAULT_MAX_QUESTION_CHARS = 1000
 DEFAULT_READ_QUESTIONS = True  # correct typos and spell out short forms before searching (rag/question_reading.py)
 DEFAULT_LLM_MODEL = "gpt-4o-mini"
-DEFAULT_LLM_TIMEOUT_SECONDS = 30.0
+DEFAULT_LLM_TIMEOUT_SECONDS = 30.0  # the longest silence inside a reply
 DEFAULT_LLM_MAX_RETRIES = 2
+# Bounds on one model call, retries included (rag/chat.py): a hung endpoint costs the first-token deadline,
+# not (1 + retries) timeouts; a slow drip of tokens is cut at the total. 120 s lets a CPU-only local model
+# write 600 tokens at 5 a second; OpenAI writes them in about 10 s.
+DEFAULT_LLM_CONNECT_SECONDS = 5.0
+DEFAULT_LLM_FIRST_TOKEN_SECONDS = 30.0
+DEFAULT_LLM_TOTAL_SECONDS = 120.0
+# After this many failed calls in a row the model is skipped (the fallback answers at once) for the cool-down.
+DEFAULT_LLM_BREAKER_FAILURES = 3
+DEFAULT_LLM_BREAKER_SECONDS = 60.0
 # The prompt must fit the model's window with room for the answer. 8192 suits small local models
 # (Llama 3 8B); gpt-4o-mini takes 128k, but top_k chunks of 200 tokens need only ~1.5k anyway.
 DEFAULT_LLM_CONTEXT_TOKENS = 8192
@@ -120,12 +129,16 @@ class Settings:
     read_questions: bool = DEFAULT_READ_QUESTIONS
     # The LLM answers only when an endpoint is configured: a key, or a base URL (local servers need no key).
     openai_api_key: Secret = field(default_factory=lambda: Secret.from_env("OPENAI_API_KEY"))
-    openai_base_url: str = ""
+    openai_base_url: str = field(default="", repr=False)  # may hold user:password@; llm_endpoint is the safe view
     llm_model: str = DEFAULT_LLM_MODEL
     llm_timeout_seconds: float = DEFAULT_LLM_TIMEOUT_SECONDS
-    # Retries of 429, 5xx, timeouts and refused connections, with the openai client's own backoff;
-    # RAG_LLM_TIMEOUT_SECONDS is per try, so a dead server costs (1 + retries) timeouts before the fallback.
+    # Retries of 429, 5xx, timeouts and refused connections, with backoff, while the first-token deadline allows.
     llm_max_retries: int = DEFAULT_LLM_MAX_RETRIES
+    llm_connect_seconds: float = DEFAULT_LLM_CONNECT_SECONDS
+    llm_first_token_seconds: float = DEFAULT_LLM_FIRST_TOKEN_SECONDS
+    llm_total_seconds: float = DEFAULT_LLM_TOTAL_SECONDS
+    llm_breaker_failures: int = DEFAULT_LLM_BREAKER_FAILURES  # 0: never skip the model
+    llm_breaker_seconds: float = DEFAULT_LLM_BREAKER_SECONDS
     llm_context_tokens: int = DEFAULT_LLM_CONTEXT_TOKENS
     llm_answer_tokens: int = DEFAULT_LLM_ANSWER_TOKENS
     llm_min_evidence: float = DEFAULT_LLM_MIN_EVIDENCE

@@ -7,6 +7,12 @@ Tests queue what the "model" says or how it fails, point the real `openai` clien
         server.reply("Goldman expects a 15% gain [1].", prompt_tokens=900, completion_tokens=12)
         server.fail(429)                      # next request: rate limited (the client retries)
         server.reply("Too slow.", delay=5)    # sleeps past the client's timeout
+        server.hang()                         # reads the request, never answers
+        server.reply("a b c d", drip=1.5)     # streaming: one delta every 1.5 s
+        server.reply("x" * 442_000, piece_chars=4096)  # a huge reply, in pieces of 4 KB
+        server.reply("Goldman sees", close_after=1)    # streaming: hangs up after 1 delta, unfinished
+        server.malformed()                    # a reply that is not valid JSON
+        server.fail(400, echo_headers=True)   # an error quoting the request's headers back, in body and headers
         ...
         server.requests[0].body["messages"]   # what the client sent
 
@@ -46,6 +52,12 @@ class Reply:
     prompt_tokens: int = 0  # 0 = count words of the prompt
     completion_tokens: int = 0  # 0 = count words of the reply
     message: str = ""  # the error message for a failure
+    hang: bool = False  # read the request, then send nothing until the server stops
+    drip: float = 0.0  # streaming: seconds between deltas
+    piece_chars: int = 0  # streaming: cut the text into pieces of this many characters, not words
+    close_after: int | None = None  # streaming: hang up after this many deltas, with no finish_reason and no [DONE]
+    malformed: bool = False  # the body, or the first streamed event, is cut mid-JSON
+    echo_headers: bool = False  # a failure's message and headers quote the request's headers, credentials and all
 
 
 @dataclass
@@ -87,9 +99,18 @@ class OpenAIServer:
     def reply(self, text: str, **options: Any) -> None:
         self._replies.append(Reply(text=text, **options))
 
-    def fail(self, status: int, *, times: int = 1, message: str = "", delay: float = 0.0) -> None:
+    def fail(self, status: int, *, times: int = 1, message: str = "", delay: float = 0.0,
+             echo_headers: bool = False) -> None:  # fmt: skip
         for _ in range(times):
-            self._replies.append(Reply(status=status, message=message, delay=delay))
+            self._replies.append(Reply(status=status, message=message, delay=delay, echo_headers=echo_headers))
+
+    def hang(self, *, times: int = 1) -> None:
+        for _ in range(times):
+            self._replies.append(Reply(hang=True))
+
+    def malformed(self, *, times: int = 1) -> None:
+        for _ in range(times):
+            self._replies.append(Reply(text="never parsed", malformed=True))
 
     def start(self) -> OpenAIServer:
         self._thread.start()
@@ -117,8 +138,8 @@ class OpenAIServer:
                 return Reply(status=500, message="the test queued no reply for this request")
             return self._replies.popleft()
 
-    def _sleep(self, seconds: float) -> None:
-        self._closing.wait(seconds)
+    def _sleep(self, seconds: float | None) -> None:
+        self._closing.wait(seconds)  # None: until the server stops
 
 
 def _handler(server: OpenAIServer) -> type[BaseHTTPRequestHandler]:
@@ -141,9 +162,14 @@ def _handler(server: OpenAIServer) -> type[BaseHTTPRequestHandler]:
             stalls_mid_stream = body.get("stream") and reply.stall_after is not None
             if reply.delay and not stalls_mid_stream:
                 server._sleep(reply.delay)
+            if reply.hang:
+                server._sleep(None)
+                return
             try:
                 if reply.status != 200:
-                    self._error(reply)
+                    self._error(reply, request)
+                elif reply.malformed and not body.get("stream"):  # a body cut mid-JSON, as from a proxy that truncates
+                    self._json(200, {}, raw=b'{"id": "chatcmpl-test", "choices": [{"message": ')
                 elif body.get("stream"):
                     self._stream(reply, body)
                 else:
@@ -163,14 +189,19 @@ def _handler(server: OpenAIServer) -> type[BaseHTTPRequestHandler]:
             self._json(200, {"object": "list", "data": data, "model": body.get("model", ""),
                              "usage": {"prompt_tokens": 0, "total_tokens": 0}})  # fmt: skip
 
-        def _error(self, reply: Reply) -> None:
+        def _error(self, reply: Reply, request: Request) -> None:
             message = reply.message or f"scripted failure {reply.status}"
-            error = {"message": message, "type": ERROR_TYPES.get(reply.status, "error"), "code": None}
             # The client honours retry-after-ms, so retries in tests wait 1 ms instead of seconds.
-            self._json(reply.status, {"error": error}, {"retry-after-ms": "1"})
+            headers = {"retry-after-ms": "1"}
+            if reply.echo_headers:  # as a misconfigured proxy or debug endpoint might
+                message = f"{message} (request headers: {json.dumps(request.headers)})"
+                headers.update({f"x-echo-{name}": value for name, value in request.headers.items()})
+            error = {"message": message, "type": ERROR_TYPES.get(reply.status, "error"), "code": None}
+            self._json(reply.status, {"error": error}, headers)
 
-        def _json(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
-            data = json.dumps(payload).encode()
+        def _json(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None,
+                  raw: bytes | None = None) -> None:  # fmt: skip
+            data = json.dumps(payload).encode() if raw is None else raw
             self.send_response(status)
             self.send_header("content-type", "application/json")
             self.send_header("content-length", str(len(data)))
@@ -186,12 +217,21 @@ def _handler(server: OpenAIServer) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             base = {"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": int(time.time()),
                     "model": server.model}  # fmt: skip
+            if reply.malformed:
+                self.wfile.write(b'data: {"id": "chatcmpl-test", "choices": [{"delta": \n\n')
+                self.wfile.flush()
+                return
             self._event({**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""},
                                               "finish_reason": None}]})  # fmt: skip
-            for i, piece in enumerate(deltas(reply.text)):
+            pieces = _pieces(reply.text, reply.piece_chars) if reply.piece_chars else deltas(reply.text)
+            for i, piece in enumerate(pieces):
                 if reply.stall_after is not None and i == reply.stall_after:
                     server._sleep(reply.delay)
                     return
+                if reply.close_after is not None and i == reply.close_after:
+                    return  # HTTP/1.0: the connection closes, and the stream ends without a finish_reason
+                if i and reply.drip:
+                    server._sleep(reply.drip)
                 self._event({**base, "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]})
             self._event({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
             if (body.get("stream_options") or {}).get("include_usage"):
@@ -219,6 +259,11 @@ def deltas(text: str) -> list[str]:
     deltas("Up 15% [1].") -> ["Up", " 15%", " [1]."]
     """
     return re.findall(r"\s*\S+", text) or [text]
+
+
+def _pieces(text: str, size: int) -> list[str]:
+    """_pieces("abcdefg", 3) -> ["abc", "def", "g"]"""
+    return [text[i : i + size] for i in range(0, len(text), size)] or [text]
 
 
 def _completion(model: str, reply: Reply, body: dict[str, Any]) -> dict[str, Any]:

@@ -8,12 +8,14 @@ import sys
 from pathlib import Path
 
 from .conftest import CORPUS_DIR
+from .openai_server import OpenAIServer
 
 
-def rag(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+def rag(*args: str, data_dir: Path, **extra: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "RAG_DATA_DIR": str(data_dir), "RAG_CORPUS_DIR": str(CORPUS_DIR), "RAG_SHOW_PROGRESS": "0"}
     env.pop("OPENAI_API_KEY", None)
     env.pop("OPENAI_BASE_URL", None)
+    env.update(extra)
     return subprocess.run(
         [sys.executable, "-m", "rag.cli", *args], capture_output=True, text=True, env=env, timeout=300
     )
@@ -152,3 +154,14 @@ def test_a_reader_that_goes_away_ends_the_command_quietly(index_copy: Path) -> N
     out = subprocess.run(["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True, env=env,
                          timeout=300)  # fmt: skip
     assert out.stdout.strip() and out.stderr == "" and out.returncode == 0, out.stderr
+
+
+def test_a_model_reply_that_is_not_json_is_a_note_not_an_unexpected_error(
+    index_copy: Path, openai_server: OpenAIServer
+) -> None:
+    openai_server.malformed()
+    out = rag("ask", "Goldman Sachs sees what 12-month return for the Russell 2000?", data_dir=index_copy,
+              OPENAI_BASE_URL=openai_server.url, RAG_LLM_MAX_RETRIES="0")  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert f"Note: The model at {openai_server.url} did not answer (its reply was not valid JSON)." in out.stdout
+    assert "15%" in out.stdout and "(extractive," in out.stdout

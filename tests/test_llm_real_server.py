@@ -45,7 +45,10 @@ def make_real_assistant(
         settings = {"data_dir": built_index, "corpus_dir": CORPUS_DIR, "show_progress": False,
                     "openai_base_url": llama_server.url, "llm_model": llama_server.model,
                     "llm_context_tokens": 4096, "llm_answer_tokens": ANSWER_TOKENS,
-                    "llm_timeout_seconds": 120.0, "llm_max_retries": 0, **overrides}  # fmt: skip
+                    # Prompt processing on 2 busy cores can take longer than the 30 s default for the first token
+                    # (6-14 s when the machine is idle); the total, the size cap and the breaker keep their defaults.
+                    "llm_timeout_seconds": 120.0, "llm_first_token_seconds": 120.0, "llm_max_retries": 0,
+                    **overrides}  # fmt: skip
         return Assistant(embedder=local_embedder, **settings)
 
     return make

@@ -8,14 +8,25 @@ import pytest
 
 from rag import ConfigError, Price, Settings
 from rag.chat import ChatModel
-from rag.settings import DEFAULT_LLM_ANSWER_TOKENS, DEFAULT_LLM_CONTEXT_TOKENS, DEFAULT_LLM_MODEL
+from rag.settings import (
+    DEFAULT_LLM_ANSWER_TOKENS,
+    DEFAULT_LLM_BREAKER_FAILURES,
+    DEFAULT_LLM_BREAKER_SECONDS,
+    DEFAULT_LLM_CONNECT_SECONDS,
+    DEFAULT_LLM_CONTEXT_TOKENS,
+    DEFAULT_LLM_FIRST_TOKEN_SECONDS,
+    DEFAULT_LLM_MODEL,
+    DEFAULT_LLM_TOTAL_SECONDS,
+)
 
 KEY = "sk-live-abcdef0123456789"
 
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "RAG_LLM_MODEL", "RAG_LLM_PRICES", "RAG_PROMPTS_DIR"):
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "RAG_LLM_MODEL", "RAG_LLM_PRICES", "RAG_PROMPTS_DIR",
+                 "RAG_LLM_CONNECT_SECONDS", "RAG_LLM_FIRST_TOKEN_SECONDS", "RAG_LLM_TOTAL_SECONDS",
+                 "RAG_LLM_BREAKER_FAILURES", "RAG_LLM_BREAKER_SECONDS"):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
 
 
@@ -57,6 +68,22 @@ def test_the_endpoint_is_shown_without_credentials() -> None:
     assert Settings.from_env().llm_endpoint == "https://api.openai.com/v1"
     s = Settings.from_env(openai_base_url="https://user:hunter2@llm.internal:8443/v1/")
     assert s.llm_endpoint == "https://llm.internal:8443/v1"
+    assert "hunter2" not in repr(s) and "hunter2" not in str(s)
+
+
+def test_the_bounds_on_model_calls_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    defaults = Settings.from_env()
+    assert (defaults.llm_connect_seconds, defaults.llm_first_token_seconds, defaults.llm_total_seconds) == (
+        DEFAULT_LLM_CONNECT_SECONDS, DEFAULT_LLM_FIRST_TOKEN_SECONDS, DEFAULT_LLM_TOTAL_SECONDS)  # fmt: skip
+    assert (defaults.llm_breaker_failures, defaults.llm_breaker_seconds) == (
+        DEFAULT_LLM_BREAKER_FAILURES, DEFAULT_LLM_BREAKER_SECONDS)  # fmt: skip
+    for name, value in [("CONNECT_SECONDS", "2"), ("FIRST_TOKEN_SECONDS", "10"), ("TOTAL_SECONDS", "45.5"),
+                        ("BREAKER_FAILURES", "5"), ("BREAKER_SECONDS", "90")]:  # fmt: skip
+        monkeypatch.setenv(f"RAG_LLM_{name}", value)
+    s = Settings.from_env()
+    assert (s.llm_connect_seconds, s.llm_first_token_seconds, s.llm_total_seconds) == (2.0, 10.0, 45.5)
+    assert (s.llm_breaker_failures, s.llm_breaker_seconds) == (5, 90.0)
+    ChatModel(Settings.from_env(openai_base_url="http://127.0.0.1:9/v1"))  # and they pass the check
 
 
 def test_the_key_is_in_no_repr(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -73,6 +100,11 @@ def test_the_key_is_in_no_repr(monkeypatch: pytest.MonkeyPatch) -> None:
         ("llm_max_retries", -1, "RAG_LLM_MAX_RETRIES=-1 must be 0 or more"),
         ("llm_context_tokens", 500, "RAG_LLM_CONTEXT_TOKENS=500 must be above RAG_LLM_ANSWER_TOKENS"),
         ("llm_model", "", "RAG_LLM_MODEL is empty"),
+        ("llm_connect_seconds", 0, "RAG_LLM_CONNECT_SECONDS=0.0 must be a number of seconds above 0"),
+        ("llm_first_token_seconds", -1, "RAG_LLM_FIRST_TOKEN_SECONDS=-1.0 must be a number of seconds above 0"),
+        ("llm_total_seconds", 10, "RAG_LLM_TOTAL_SECONDS=10 must be at least RAG_LLM_FIRST_TOKEN_SECONDS=30"),
+        ("llm_breaker_failures", -1, "RAG_LLM_BREAKER_FAILURES=-1 must be 0 .never skip the model. or more"),
+        ("llm_breaker_seconds", 0, "RAG_LLM_BREAKER_SECONDS=0.0 must be a number of seconds above 0"),
     ],
 )
 def test_llm_settings_that_cannot_work_are_refused_up_front(setting: str, value: object, message: str) -> None:
