@@ -398,6 +398,9 @@ class ChunkStore:
         except NotFoundError as exc:
             raise (self._gone(reading) if reading else self._translate(exc)) from exc
         except ChromaError as exc:
+            # A generation dropped mid-read can fail in other ways than "not found" ("missing segment").
+            if reading and isinstance(gone := self._gone(reading), GenerationReplaced):
+                raise gone from exc
             raise self._translate(exc) from exc
         except UNAVAILABLE as exc:
             raise unavailable(self._location, exc) from exc
