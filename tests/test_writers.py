@@ -90,14 +90,20 @@ def open_store(mode: str, where: str, name: str) -> ChunkStore:
     return ChunkStore.persistent(Path(where), name=name) if mode == "embedded" else ChunkStore.http(where, name=name)
 
 
-def test_a_second_ingest_waits_for_the_first_and_neither_batch_is_lost(
-    index: tuple[str, str, str], tmp_path: Path
-) -> None:
-    mode, where, name = index
+def holding_first(mode: str, where: str, name: str, tmp_path: Path) -> tuple[subprocess.Popen[str], Path]:
+    """A first ingest that holds the index's writer lock until the returned file exists."""
     release = tmp_path / "release"
     first = start(mode, where, name, articles(tmp_path / "a", "first"), release=release, wait=60)
     assert first.stdout is not None and first.stdout.readline().strip() == "ingesting"
     assert first.stdout.readline().strip() == "embedding"  # it holds the lock
+    return first, release
+
+
+def test_a_second_ingest_waits_for_the_first_and_neither_batch_is_lost(
+    index: tuple[str, str, str], tmp_path: Path
+) -> None:
+    mode, where, name = index
+    first, release = holding_first(mode, where, name, tmp_path)
     second = start(mode, where, name, articles(tmp_path / "b", "second"), release=None, wait=60)
     assert second.stdout is not None and second.stdout.readline().strip() == "ingesting"
     time.sleep(1)  # the second reaches the lock (without one, it would read the index and swap in its batch now)
@@ -112,10 +118,7 @@ def test_a_second_ingest_that_cannot_wait_fails_saying_who_holds_the_index(
     index: tuple[str, str, str], tmp_path: Path
 ) -> None:
     mode, where, name = index
-    release = tmp_path / "release"
-    first = start(mode, where, name, articles(tmp_path / "a", "first"), release=release, wait=60)
-    assert first.stdout is not None and first.stdout.readline().strip() == "ingesting"
-    assert first.stdout.readline().strip() == "embedding"  # it holds the lock
+    first, release = holding_first(mode, where, name, tmp_path)
     second = start(mode, where, name, articles(tmp_path / "b", "second"), release=None, wait=0.5)
     _, error = second.communicate(timeout=120)
     release.touch()
