@@ -59,7 +59,7 @@ def _read(text: str, end: bool, today: dt.date) -> dt.date | None:
     if m := _LAST.fullmatch(text):
         return today if end else _back(today, int(m[1]), m[2])
     try:
-        return dt.date.fromisoformat(text)
+        return dt.datetime.fromisoformat(text).date()  # "2024-07-18", or with a time as pickers send it
     except ValueError:
         if not re.search(r"[a-z]", text):
             return None  # digits only and not ISO: "2024-13-01" is a typo, not the 13th of January
