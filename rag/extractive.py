@@ -222,7 +222,7 @@ def _with_what_it_announces(s: ScoredSentence) -> ScoredSentence:
 
 
 def compose(chosen: list[ScoredSentence]) -> tuple[str, list[Citation]]:
-    """Group the quoted sentences by source; number sources 1..N in order of first use.
+    """Group the quoted sentences by passage, and passages by article; number passages 1..N in order of first use.
 
     A quote's own bracketed numbers are defused ("see note [2]" -> "see note (2)"), so that every
     [n] in the text is a marker this function wrote; the citation keeps the quote as the source has it.
@@ -233,11 +233,14 @@ def compose(chosen: list[ScoredSentence]) -> tuple[str, list[Citation]]:
         numbers.setdefault(s.hit.chunk_id, len(numbers) + 1)
         quotes.setdefault(s.hit.chunk_id, []).append(s.text)
     hits = {s.hit.chunk_id: s.hit for s in chosen}
-    parts = []
+    # One attribution per article, so two passages of one article read as one report, not a stutter.
+    by_article: dict[str, tuple[Hit, list[str]]] = {}
     for chunk_id, n in numbers.items():
         hit = hits[chunk_id]
-        sentences = " ".join(f"{defuse(q)} [{n}]" for q in quotes[chunk_id])
-        parts.append(f"{defuse(attribution(hit))}: {sentences}")  # a title may hold "[1]" too
+        quoted = " ".join(f"{defuse(q)} [{n}]" for q in quotes[chunk_id])
+        by_article.setdefault(hit.article_id, (hit, []))[1].append(quoted)
+    # defuse: a title may hold "[1]" too
+    parts = [f"{defuse(attribution(hit))}: {' '.join(quoted)}" for hit, quoted in by_article.values()]
     citations = [
         Citation(n=n, article_id=hits[c].article_id, title=hits[c].title, publisher=hits[c].publisher,
                  published=hits[c].published, chunk_id=c, quote=" ".join(quotes[c]))

@@ -7,6 +7,7 @@ the best coverage reaches 0.3, so each test controls what wins by the words it u
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -142,6 +143,15 @@ def test_composing_groups_quotes_by_source() -> None:
     ranked = a.rank_sentences("What gain do Orchard Capital and Pelican Mills expect in quartz?", [hit(text)])
     body, citations = compose(ranked[:2])
     assert body.count("Daily Ledger reported") == 1 and body.count("[1]") == 2 and len(citations) == 1
+
+
+def test_two_passages_of_one_article_share_one_attribution() -> None:
+    a = answerer("x")
+    first = hit("Orchard Capital expects a 12% gain in quartz this year.", chunk="c1")
+    second = replace(hit("Pelican Mills expects an 8% gain in quartz this year.", chunk="c2"), article_id="a-c1")
+    ranked = a.rank_sentences("What gain do Orchard Capital and Pelican Mills expect in quartz?", [first, second])
+    body, citations = compose(ranked[:2])
+    assert body.count("Daily Ledger reported") == 1 and "[1]" in body and "[2]" in body and len(citations) == 2
 
 
 def test_a_sources_own_bracketed_numbers_are_quoted_as_text_never_as_citations() -> None:
