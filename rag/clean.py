@@ -15,7 +15,9 @@ may be wrong about a line; when it is, it must keep text, never lose it. So:
    "© 2013 Jane Doe."), never its neighbours.
 5. Chrome particular to one site is data, not rules: rag/data/site_chrome.yaml, keyed by
    the publisher, applies to that publisher's articles only and may name longer lines.
-6. A line repeating the headline or stating only the publication date goes (both are in
+6. Markup a capture carries is made text: a cashtag "$Russell 2000 Index(.RUT.US)$" reads
+   "Russell 2000 Index (RUT)".
+7. A line repeating the headline or stating only the publication date goes (both are in
    every chunk's header), and so does a separator alone on a line ("-", "•", "---"); a "$"
    or "%" alone is a table cell and stays.
 
@@ -83,6 +85,8 @@ PROSE_MIN_WORDS = 6  # with a sentence ending
 PROSE_ANY_WORDS = 25  # with or without one: a long unpunctuated line is a paragraph, not a link
 
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)]*$")
+# A trading app's cashtag markup: "$Russell 2000 Index(.RUT.US)$" -> "Russell 2000 Index (RUT)"; the ticker stays.
+_CASHTAG = re.compile(r"\$([^$()]{1,80}?)\s*\(\.?([A-Z0-9^]{1,12})(?:\.[A-Z]{2})?\)\$")
 _MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 _DATELINE = re.compile(rf"(?P<month>{_MONTH}) (?P<day>\d{{1,2}}),? (?P<year>\d{{4}})", re.IGNORECASE)
 _RULE = re.compile(r"[-–—•·|*_=~.:]+")  # a separator or bullet alone on a line
@@ -133,8 +137,9 @@ def normalise_lines(text: str) -> list[str]:
 
 
 def normalise_line(line: str) -> str:
-    """NFC, no zero-width characters, single spaces: '  a\u200b  b ' -> 'a b'."""
+    """NFC, no zero-width characters, single spaces, cashtags as text: '  a\u200b  b ' -> 'a b'."""
     line = unicodedata.normalize("NFC", line).replace("\u200b", "").replace("\xa0", " ")
+    line = _CASHTAG.sub(r"\1 (\2)", line)
     return " ".join(line.split())
 
 

@@ -43,7 +43,7 @@ from rag.records import Article, Chunk, content_hash
 from rag.sentence_vectors import indexed_sentences
 from rag.store import ChunkStore, StoredChunk
 
-PIPELINE_VERSION = "5"  # bump when reading, cleaning, chunking or chunk metadata change: every article is re-chunked
+PIPELINE_VERSION = "6"  # bump when reading, cleaning, chunking or chunk metadata change: every article is re-chunked
 EMBED_BATCH = 64
 UNDATED = "9999-12-31"  # sorts an article without a date after every dated one
 
