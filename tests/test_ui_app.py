@@ -169,7 +169,7 @@ def test_model_answers_stream_and_show_tokens_and_notices(
         job.result(timeout=TIMEOUT)
         replies = [last_reply(chat) for _, chat, _ in job.outputs()]
         assert any('class="answer streaming"' in r for r in replies)  # deltas were shown as they came
-        assert "Searching the articles" not in replies[0]  # the page draws that state itself
+        assert "Searching the articles" in replies[0]  # sent first, with the emptied box, while the model is asked
         final = replies[-1]
         assert 'href="#src-0-1"' in final and "notice" not in final
         assert "openai:gpt-4o-mini" in final and "900 + 20 tokens" in final and "$0.0000" in final

@@ -122,32 +122,30 @@ def build_app(
                 gr.HTML('<div class="panel-title">Sources</div>', js_on_load=None)
                 panel = gr.HTML(EMPTY_PANEL, elem_id="sources-panel", js_on_load=None)
 
-        def steps(
+        def turn_states(
             text: str, state: list[Turn], start: str | None, end: str | None, chosen: list[str] | None, top_k: float
         ) -> Iterator[list[Turn]]:
-            """respond's states after the pending one, which the page draws itself (assets.SHOW_PENDING)."""
-
             def filter_values() -> Filters:
                 return make_filters(start, end, chosen, known=live.current().publishers)
 
-            states = respond(assistant, state, text, k=int(top_k), filter_values=filter_values)
-            next(states)
-            return states
+            return respond(assistant, state, text, k=int(top_k), filter_values=filter_values)
 
         # Named parameters, not *values: they name the /ask endpoint's parameters in its API page.
         def answer_at_once(
             text: str, state: list[Turn], start: str | None, end: str | None, chosen: list[str] | None, top_k: float
         ) -> tuple[Any, ...]:
-            """One update, the answer: the offline answerer has it at once, and every update costs the server
+            """One update, the answer. The offline answerer has it at once, so respond's pending state would only
+            flash by (the page draws its own: assets.SHOW_PENDING), and each update costs the server a pass of
             postprocessing and a message, and the page as much to read."""
-            *_, current = steps(text, state, start, end, chosen, top_k)
+            *_, current = turn_states(text, state, start, end, chosen, top_k)
             return "", current, messages(current), sources(current)
 
         def answer_streamed(
             text: str, state: list[Turn], start: str | None, end: str | None, chosen: list[str] | None, top_k: float
         ) -> Iterator[tuple[Any, ...]]:
-            for i, current in enumerate(steps(text, state, start, end, chosen, top_k)):
-                # Empty the box once, at the start: later it may hold the next question being typed.
+            for i, current in enumerate(turn_states(text, state, start, end, chosen, top_k)):
+                # Empty the box once, at the start (the pending state, sent while the model is asked): later it
+                # may hold the next question being typed.
                 box = "" if i == 0 else gr.skip()
                 # The panel changes only when an answer completes; re-sending it with every delta is waste.
                 panel_update = sources(current) if current[-1].done else gr.skip()

@@ -50,10 +50,10 @@ document.addEventListener("click", (event) => {
 """
 
 # Run in the browser when a question is sent (an event with no server function): the question and a
-# "Searching" reply appear at once, also while the question waits in the server's queue, and the server
-# sends one update, the answer, instead of a pending state first. The server's reply replaces the whole
-# chat, so this only has to look like rag.ui.chat.messages: the question as flat_text makes it (on one
-# line, escaped), no bubble for an empty one, then render.pending_html.
+# "Searching" reply appear at once, also while the question waits in the server's queue, and for an
+# offline answer the server sends one update, the answer, instead of a pending state first. The server's
+# reply replaces the whole chat, so this only has to look like rag.ui.chat.messages: the question as
+# flat_text makes it (on one line, escaped), no bubble for an empty one, then render.pending_html.
 SHOW_PENDING = r"""
 (question, chat) => {
   const flat = (question || "").replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, " ").trim().split(/\s+/).join(" ");
