@@ -139,7 +139,8 @@ def ask_all(server: subprocess.Popen[str], clients: list[Client], asked: list[st
     for error in errors[:5]:
         print(f"  error: {error}")
     if latencies:
-        print(f"wall {wall:.2f} s, {n / wall:.1f} questions/s; latency p50 {percentile(latencies, 50):.3f} s, "
+        print(f"wall {wall:.2f} s, {n / wall:.1f} questions/s; latency min {min(latencies):.3f} s, "
+              f"p50 {percentile(latencies, 50):.3f} s, "
               f"p95 {percentile(latencies, 95):.3f} s, max {max(latencies):.3f} s; "
               f"{percentile(updates, 50):.0f} updates per question")  # fmt: skip
     print(f"CPU per question: server {server_cpu / n * 1000:.0f} ms, clients {client_cpu / n * 1000:.0f} ms")
