@@ -56,6 +56,10 @@ class LocalMiniLM:
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads  # 0 = onnxruntime picks (all cores)
         options.log_severity_level = 3
+        # onnxruntime's worker threads spin, busy, for a while after each run in case another follows. With
+        # several questions at once on a small machine, that spinning takes CPU from the other questions for
+        # no gain in throughput (measured in docs/benchmarks.md).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self._tokenizer = Tokenizer.from_file(str(TOKENIZER_DIR / "tokenizer.json"))
         self._tokenizer.enable_truncation(max_length=MAX_TOKENS)

@@ -154,5 +154,7 @@ def test_site_chrome_applies_only_to_its_own_publisher() -> None:
 
 def test_cashtag_markup_is_read_as_text_keeping_the_ticker() -> None:
     text = "The $Zephyr Quartz Index(.ZQX.US)$ lagged $Pelican Mills(PLM.HK)$ in March, traders said."
-    assert clean_article(text).body == "The Zephyr Quartz Index (ZQX) lagged Pelican Mills (PLM) in March, traders said."
+    assert (
+        clean_article(text).body == "The Zephyr Quartz Index (ZQX) lagged Pelican Mills (PLM) in March, traders said."
+    )
     assert clean_article("It cost $5 (roughly) and $6 later, traders said.").body.startswith("It cost $5 (roughly)")

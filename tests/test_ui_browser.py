@@ -103,6 +103,32 @@ def test_example_question_then_clear(page: Any) -> None:
     assert page.elsewhere == []
 
 
+# Records the question's bubble as it stands while its reply is pending: the page draws both before the server answers.
+WATCH_PENDING_QUESTION = """
+new MutationObserver(() => {
+  const questions = document.querySelectorAll("#chat .question");
+  if (document.querySelector("#chat .answer.pending") && questions.length) {
+    window.__pendingQuestion = questions[questions.length - 1].innerText;
+  }
+}).observe(document, { childList: true, subtree: true });
+"""
+
+
+def test_a_question_shows_at_once_as_the_text_typed_and_fetches_nothing(
+    page: Any, outside: tuple[str, list[str]]
+) -> None:
+    address, heard = outside
+    typed = f'Small caps <img src="{address}/img"> ![x]({address}/leak) & "bonds"?'
+    page.evaluate(WATCH_PENDING_QUESTION)
+    page.fill("#question textarea", typed)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#chat .answer:not(.pending):not(.streaming) .meta", timeout=ANSWER_TIMEOUT_MS)
+    assert page.evaluate("window.__pendingQuestion") == typed  # drawn by the page (assets.SHOW_PENDING), as text
+    assert page.locator("#chat .question").last.inner_text() == typed  # and as the server draws it
+    assert page.locator(f'#chat [src*="{address}"], #chat [href*="{address}"]').count() == 0
+    assert heard == [] and page.elsewhere == []
+
+
 @pytest.fixture
 def outside() -> Iterator[tuple[str, list[str]]]:
     """A server standing in for an attacker's, on its own loopback port: (its URL, the paths it was asked for)."""

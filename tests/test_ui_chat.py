@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import inspect
 import logging
+from collections.abc import Iterator
+from types import SimpleNamespace
 
 import pytest
 
 from rag.errors import InputError, UnavailableError
 from rag.retrieve import Filters
-from rag.ui.chat import UNEXPECTED, Turn, history, make_filters, messages, respond, sources
+from rag.ui.chat import UNEXPECTED, Turn, history, make_filters, messages, respond, sources, streams
 from tests.ui_helpers import AskingAssistant, StreamingAssistant, answer
 
 
@@ -39,6 +41,20 @@ def test_stream_is_preferred_and_its_deltas_show_as_they_arrive() -> None:
     assert 'class="answer streaming"' in messages(states[2])[-1]["content"]
     final = messages(states[-1])[-1]["content"]
     assert 'class="cite"' in final and "caret" not in final
+
+
+def test_answers_stream_to_the_page_only_when_the_answerer_writes_them_in_pieces() -> None:
+    class Offline:  # like rag.extractive.ExtractiveAnswerer: the whole answer at once
+        name = "extractive"
+
+    class Model(Offline):  # like rag.llm.LLMAnswerer
+        def stream(self, question: str, hits: list) -> Iterator[str]:
+            yield question
+
+    assert not streams(AskingAssistant())
+    assert streams(StreamingAssistant())  # no answerer to ask: its stream is taken at its word
+    assert not streams(SimpleNamespace(stream=StreamingAssistant().stream, answerer=Offline()))
+    assert streams(SimpleNamespace(stream=StreamingAssistant().stream, answerer=Model()))
 
 
 def test_follow_up_passes_earlier_answers_as_history() -> None:

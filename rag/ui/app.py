@@ -25,9 +25,9 @@ from rag.documents import SUPPORTED_SUFFIXES
 from rag.errors import ConfigError
 from rag.retrieve import Filters
 from rag.settings import Settings
-from rag.ui.assets import CITE_JS, CSS, THEME
+from rag.ui.assets import CITE_JS, CSS, SHOW_PENDING, THEME
 from rag.ui.catalog import Catalog, LiveCatalog, status_html
-from rag.ui.chat import Turn, date_feedback, make_filters, messages, respond, sources
+from rag.ui.chat import Turn, date_feedback, make_filters, messages, respond, sources, streams
 from rag.ui.sources import EMPTY_PANEL
 from rag.ui.text import flat_text
 from rag.ui.upload import add_documents_html
@@ -46,6 +46,9 @@ MAX_K = 20
 # Answering is CPU-bound (embedding, sentence scoring); a few at once keeps every request moving
 # on a small machine while the queue holds the rest.
 CONCURRENCY = 4
+# A model's answers mostly wait on the model; well under Gradio's 40 worker threads, so that page loads
+# and uploads still find one when a model hangs.
+MODEL_CONCURRENCY = 16
 
 
 def build_app(
@@ -124,15 +127,30 @@ def build_app(
                 gr.HTML('<div class="panel-title">Sources</div>', js_on_load=None)
                 panel = gr.HTML(EMPTY_PANEL, elem_id="sources-panel", js_on_load=None)
 
-        def ask(
+        def turn_states(
             text: str, state: list[Turn], start: str | None, end: str | None, chosen: list[str] | None, top_k: float
-        ) -> Iterator[tuple[Any, ...]]:
+        ) -> Iterator[list[Turn]]:
             def filter_values() -> Filters:
                 return make_filters(start, end, chosen, known=live.current().publishers)
 
-            steps = respond(assistant, state, text, k=int(top_k), filter_values=filter_values)
-            for i, current in enumerate(steps):
-                # Empty the box once, at the start: later it may hold the next question being typed.
+            return respond(assistant, state, text, k=int(top_k), filter_values=filter_values)
+
+        # Named parameters, not *values: they name the /ask endpoint's parameters in its API page.
+        def answer_at_once(
+            text: str, state: list[Turn], start: str | None, end: str | None, chosen: list[str] | None, top_k: float
+        ) -> tuple[Any, ...]:
+            """One update, the answer. The offline answerer has it at once, so respond's pending state would only
+            flash by (the page draws its own: assets.SHOW_PENDING), and each update costs the server a pass of
+            postprocessing and a message, and the page as much to read."""
+            *_, current = turn_states(text, state, start, end, chosen, top_k)
+            return "", current, messages(current), sources(current)
+
+        def answer_streamed(
+            text: str, state: list[Turn], start: str | None, end: str | None, chosen: list[str] | None, top_k: float
+        ) -> Iterator[tuple[Any, ...]]:
+            for i, current in enumerate(turn_states(text, state, start, end, chosen, top_k)):
+                # Empty the box once, at the start (the pending state, sent while the model is asked): later it
+                # may hold the next question being typed.
                 box = "" if i == 0 else gr.skip()
                 # The panel changes only when an answer completes; re-sending it with every delta is waste.
                 panel_update = sources(current) if current[-1].done else gr.skip()
@@ -142,25 +160,24 @@ def build_app(
             field.change(partial(date_feedback, end=end), inputs=field, outputs=note, api_visibility="private",
                          show_progress="hidden", queue=False)  # fmt: skip
 
+        if streams(assistant):
+            # A model's answer spends its time waiting on the model, not on this machine's CPU: its own group,
+            # so that a model that hangs holds up to MODEL_CONCURRENCY questions, not the CPU-bound slots.
+            answer, limit, group = answer_streamed, MODEL_CONCURRENCY, "model"
+        else:
+            answer, limit, group = answer_at_once, CONCURRENCY, "answer"
         inputs = [question, turns, date_from, date_to, publishers, k]
         outputs = [question, turns, chatbot, panel]
-        asking = question.submit(
-            ask,
-            inputs=inputs,
-            outputs=outputs,
-            api_name="ask",
-            concurrency_limit=CONCURRENCY,
-            concurrency_id="answer",
-            show_progress="hidden",
-        )
-        from_example = chatbot.example_select(_example_text, outputs=question, api_visibility="private").then(
-            ask,
-            inputs=inputs,
-            outputs=outputs,
-            concurrency_limit=CONCURRENCY,
-            concurrency_id="answer",  # typed and example questions share one limit
-            show_progress="hidden",
-            api_visibility="private",
+        pending = {"fn": None, "inputs": [question, chatbot], "outputs": chatbot, "js": SHOW_PENDING,
+                   "show_progress": "hidden", "api_visibility": "private"}  # fmt: skip
+        answering = {"fn": answer, "inputs": inputs, "outputs": outputs, "concurrency_limit": limit,
+                     "concurrency_id": group, "show_progress": "hidden"}  # fmt: skip
+        asking = question.submit(**pending).then(**answering, api_name="ask")
+        # Typed and example questions share one concurrency group.
+        from_example = (
+            chatbot.example_select(_example_text, outputs=question, api_visibility="private")
+            .then(**pending)
+            .then(**answering, api_visibility="private")
         )
         clear.click(
             lambda: ("", [], [], EMPTY_PANEL),

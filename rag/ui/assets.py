@@ -1,4 +1,5 @@
-"""Look and behaviour of the page: theme, CSS, and the script that makes [n] open its source.
+"""Look and behaviour of the page: theme, CSS, the script that makes [n] open its source, and the one that
+shows a question as sent before the server has it.
 
 They live in Python strings rather than files so that they ship with the package as it is
 built (pyproject's package-data lists only the model files).
@@ -6,7 +7,11 @@ built (pyproject's package-data lists only the model files).
 
 from __future__ import annotations
 
+import json
+
 import gradio as gr
+
+from rag.ui.render import pending_html
 
 # Gradio's bundled fonts (LocalFont) are served by the app itself: the page loads nothing from elsewhere.
 THEME = gr.themes.Default(
@@ -43,6 +48,22 @@ document.addEventListener("click", (event) => {
 }, true);
 </script>
 """
+
+# Run in the browser when a question is sent (an event with no server function): the question and a
+# "Searching" reply appear at once, also while the question waits in the server's queue, and for an
+# offline answer the server sends one update, the answer, instead of a pending state first. The server's
+# reply replaces the whole chat, so this only has to look like rag.ui.chat.messages: the question as
+# flat_text makes it (on one line, escaped), no bubble for an empty one, then render.pending_html.
+SHOW_PENDING = r"""
+(question, chat) => {
+  const flat = (question || "").replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, " ").trim().split(/\s+/).join(" ");
+  const entities = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;" };
+  const escaped = flat.replace(/[&<>"']/g, (c) => entities[c]);
+  const bubble = (role, html) => ({ role: role, content: [{ type: "text", text: html }] });
+  const asked = escaped ? [bubble("user", `<div class="question">${escaped}</div>`)] : [];
+  return [[...(chat || []), ...asked, bubble("assistant", PENDING_HTML)]];
+}
+""".replace("PENDING_HTML", json.dumps(pending_html()))
 
 CSS = """
 .gradio-container { max-width: 1480px !important; margin: 0 auto !important; }

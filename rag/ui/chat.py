@@ -6,7 +6,9 @@ follow-up history are all drawn from it, so they cannot disagree:
     [Turn("What does Goldman expect?", answer=Answer(...)), Turn("And Yahoo?", partial="As of 2024-")]
     -> history [("What does Goldman expect?", "As of 2024-01-10, ...")] for the next question
 
-`Assistant.stream` (text deltas, then the Answer) is used when the Assistant has it; else `ask`.
+`Assistant.stream` (text deltas, then the Answer) is used when the Assistant has it; else `ask`. Whether
+those deltas are worth sending to the page one by one is `streams` (a model's are; the offline answerer
+has its whole answer at once).
 A RagError becomes its own message in the chat; anything else is logged and shown as a short
 generic message, because a traceback helps nobody at the browser end.
 """
@@ -99,6 +101,15 @@ def messages(turns: list[Turn]) -> list[dict[str, str]]:
 
 def sources(turns: list[Turn]) -> str:
     return sources_html([(i, t.answer) for i, t in enumerate(turns) if t.answer is not None])
+
+
+def streams(assistant: Any) -> bool:
+    """Whether answers arrive in pieces worth showing as they come: the Assistant has `stream`, and so does
+    its answerer when it names one. The offline answerer writes the whole answer at once."""
+    if not hasattr(assistant, "stream"):
+        return False
+    answerer = getattr(assistant, "answerer", None)
+    return answerer is None or callable(getattr(answerer, "stream", None))
 
 
 def respond(
