@@ -273,7 +273,7 @@ def _example_text(event: gr.SelectData) -> str:
 
 def _date_hint(catalog: Catalog) -> str:
     span = f"Indexed articles run from {catalog.first} to {catalog.last}." if catalog.first else ""
-    hint = f"Dates are YYYY-MM-DD, inclusive; leave empty for no limit. {span}"
+    hint = f"Dates: a day, a month (July 2024), a year or 'last 6 months', inclusive; empty for no limit. {span}"
     return f'<div class="control-hint">{flat_text(hint)}</div>'
 
 
