@@ -117,7 +117,9 @@ class ExtractiveAnswerer:
             return []
         scores = self.model.sentence.score(table)
         ranked = [ScoredSentence(c, float(score), tuple(row)) for c, score, row in zip(found, scores, table)]
-        return sorted(ranked, key=lambda s: -s.score)
+        # Features summed over sets of words differ in their last bits from run to run (string hashing is
+        # randomised); rounded, such ties go to the better-retrieved sentence, so answers are reproducible.
+        return sorted(ranked, key=lambda s: (-round(s.score, 9), s.candidate.rank, s.candidate.index))
 
     def candidate_features(self, question: str, hits: list[Hit]) -> tuple[list[Candidate], np.ndarray]:
         """The candidate sentences of the hits, and a row of FEATURES for each."""
