@@ -77,7 +77,7 @@ DEFAULT_LLM_PRICES: Mapping[str, Price] = MappingProxyType(
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
 DEFAULT_UPLOADS = True  # the page's "Add documents"; off makes the UI read-only
-# An upload's cost: embedding runs at roughly 10-30 passages a second on 2 cores, and every user waits behind it.
+# An upload costs what embedding its passages costs, and the other users wait behind it.
 DEFAULT_UPLOAD_MAX_MB = 10.0
 DEFAULT_UPLOAD_MAX_CHUNKS = 2000
 
