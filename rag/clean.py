@@ -38,6 +38,7 @@ from importlib import resources
 import yaml
 
 from rag.sentences import split_sentences
+from rag.timeframes import MONTH_NUMBERS
 
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
 
@@ -87,7 +88,6 @@ PROSE_ANY_WORDS = 25  # with or without one: a long unpunctuated line is a parag
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)]*$")
 # A trading app's cashtag markup: "$Russell 2000 Index(.RUT.US)$" -> "Russell 2000 Index (RUT)"; the ticker stays.
 _CASHTAG = re.compile(r"\$([^$()]{1,80}?)\s*\(\.?([A-Z0-9^]{1,12})(?:\.[A-Z]{2})?\)\$")
-_MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 _DATELINE = re.compile(rf"(?P<month>{_MONTH}) (?P<day>\d{{1,2}}),? (?P<year>\d{{4}})", re.IGNORECASE)
 _RULE = re.compile(r"[-–—•·|*_=~.:]+")  # a separator or bullet alone on a line
 
@@ -188,8 +188,8 @@ def _is_dateline(line: str, published: str) -> bool:
     match = _DATELINE.fullmatch(line)
     if not match or not published:
         return False
-    month = _MONTHS.index(match["month"][:3].lower()) + 1
-    return f"{match['year']}-{month:02d}-{int(match['day']):02d}" == published
+    month = MONTH_NUMBERS.get(match["month"].rstrip(".").lower())
+    return month is not None and f"{match['year']}-{month:02d}-{int(match['day']):02d}" == published
 
 
 def _opens_footer(line: str, site: SiteChrome) -> bool:

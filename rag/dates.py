@@ -21,6 +21,7 @@ import datetime as dt
 import re
 
 from rag.errors import InputError
+from rag.timeframes import MONTH_NUMBERS
 
 ACCEPTED = "a date (2024-07-18), a month (July 2024, 2024-07), a year (2024) or 'last 6 months'"
 
@@ -28,9 +29,6 @@ _YEAR = re.compile(r"(\d{4})")
 _YEAR_MONTH = re.compile(r"(\d{4})-(\d{1,2})")
 _MONTH_YEAR = re.compile(r"([a-z]+)\.?,? (\d{4})")
 _LAST = re.compile(r"(?:last|past) (\d+) (day|week|month|year)s?")
-_MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name} | {
-    name.lower(): i for i, name in enumerate(calendar.month_abbr) if name
-} | {"sept": 9}  # fmt: skip
 
 
 class DateNotRead(InputError):
@@ -54,8 +52,8 @@ def _read(text: str, end: bool, today: dt.date) -> dt.date | None:
         return dt.date(int(m[1]), 12, 31) if end else dt.date(int(m[1]), 1, 1)
     if m := _YEAR_MONTH.fullmatch(text):
         return _month(int(m[1]), int(m[2]), end)
-    if (m := _MONTH_YEAR.fullmatch(text)) and m[1] in _MONTHS:
-        return _month(int(m[2]), _MONTHS[m[1]], end)
+    if (m := _MONTH_YEAR.fullmatch(text)) and m[1] in MONTH_NUMBERS:
+        return _month(int(m[2]), MONTH_NUMBERS[m[1]], end)
     if m := _LAST.fullmatch(text):
         return today if end else _back(today, int(m[1]), m[2])
     try:

@@ -25,12 +25,13 @@ NOT_YET = 10**6  # the lag of news published before the period began: it can onl
 REPORTING_LAG = dt.timedelta(days=31)  # how long after a period its news may still be published
 RECALL_WINDOW = dt.timedelta(days=365)  # how long after a period news may still name it as recent
 
-_MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
-_MONTHS.update({name.lower(): number for number, name in enumerate(calendar.month_abbr) if name})
-_MONTHS["sept"] = 9
+# Every spelling of a month, lower-cased, to its number: "july" -> 7, "jul" -> 7, "sept" -> 9.
+MONTH_NUMBERS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
+MONTH_NUMBERS.update({name.lower(): number for number, name in enumerate(calendar.month_abbr) if name})
+MONTH_NUMBERS["sept"] = 9
 # "May" and "march" are also ordinary words, so month names must be capitalised.
 # A month's name or abbreviation, capitalised as in prose: "July", "Jul.", "Sept".
-MONTH_NAME = r"(?:" + "|".join(sorted((m.title() for m in _MONTHS), key=len, reverse=True)) + r")\b\.?"
+MONTH_NAME = r"(?:" + "|".join(sorted((m.title() for m in MONTH_NUMBERS), key=len, reverse=True)) + r")\b\.?"
 _MONTH = rf"(?P<month>{MONTH_NAME})"
 _PART = r"(?:(?P<part>early|mid|late|end of|start of|beginning of)[- ]?)?"
 _MONTH_PHRASE = re.compile(
@@ -100,7 +101,7 @@ class Period:
         if not self.is_month:
             return str(self.year) in text
         for match in _MONTH_PHRASE.finditer(text):
-            if _MONTHS[match.group("month").rstrip(".").lower()] != self.first_month:
+            if MONTH_NUMBERS[match.group("month").rstrip(".").lower()] != self.first_month:
                 continue
             year = match.group("year")
             if not (self.year and year and int(year) != self.year):
@@ -203,7 +204,7 @@ def _year_period(match: re.Match[str]) -> Period:
 
 
 def _month_period(match: re.Match[str]) -> Period:
-    month = _MONTHS[match.group("month").rstrip(".").lower()]
+    month = MONTH_NUMBERS[match.group("month").rstrip(".").lower()]
     year = int(match.group("year")) if match.group("year") else None
     if match.group("day"):
         day = int(match.group("day"))
