@@ -37,6 +37,7 @@ QUESTION_FEATURES = (
     "unknown_share",  # share of the question's terms no indexed article uses (glossary short forms read out)
     "period_fit",  # whether the best candidate's chunk reports on or mentions a period the question names
     "answer_type_fit",  # whether the best candidate holds the kind of answer asked for
+    "period_in_sentence",  # whether the best candidate itself names a period the question names (or none is)
 )
 
 

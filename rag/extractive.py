@@ -148,6 +148,7 @@ class ExtractiveAnswerer:
             "unknown_share": self._unknown_share(question),
             "period_fit": best.feature("period_fit"),
             "answer_type_fit": best.feature("answer_type_fit"),
+            "period_in_sentence": best.feature("period_in_sentence"),
         }
         return [values[name] for name in QUESTION_FEATURES]
 
@@ -166,7 +167,7 @@ class ExtractiveAnswerer:
             if not any(_overlaps(s, c) for c in chosen) and coverage(asked, adds) > 0:
                 chosen.append(s)
                 covered |= adds
-        return [_with_what_it_announces(s) for s in chosen]
+        return _without_repeats([_with_what_it_announces(s) for s in chosen])
 
     def _one_per_period(
         self, question: str, best: ScoredSentence, ranked: list[ScoredSentence]
@@ -213,6 +214,17 @@ def _rivals(s: ScoredSentence, best: ScoredSentence) -> bool:
 def _overlaps(a: ScoredSentence, b: ScoredSentence) -> bool:
     """Whether one quotes the other ("A" and "A. It ...", which carries A as its antecedent)."""
     return a.text in b.text or b.text in a.text
+
+
+def _without_repeats(chosen: list[ScoredSentence]) -> list[ScoredSentence]:
+    """Each sentence quoted once: "A." brought along by "B. (A announces it)" is not quoted again on its own."""
+    kept: list[ScoredSentence] = []
+    for s in chosen:
+        if any(s.text in k.text for k in kept):
+            continue
+        kept = [k for k in kept if k.text not in s.text]
+        kept.append(s)
+    return kept
 
 
 def _with_what_it_announces(s: ScoredSentence) -> ScoredSentence:

@@ -14,6 +14,9 @@ already has (FEATURES), all on a 0..1 scale or a difference of two such:
                       in the sentence
     answer_type_fit   1 when the sentence holds the kind of answer asked for (a figure, a date, a name)
     period_fit        1 when the question names no period, or the chunk reports on or mentions one it names
+    period_in_sentence  1 when the question names no period, or the sentence (with the one before it) names
+                      one it names: of a chunk about November 2024, "It ended November up 11%" does, and
+                      "its November 2021 high" does not
 
 rag/answer_model.py turns them into a probability that the sentence answers the question,
 with weights fitted by evals/fit_answer_model.py.
@@ -38,7 +41,7 @@ from rag.timeframes import periods
 
 FEATURES = (
     "similarity", "similarity_gap", "coverage", "coverage_gap", "context_coverage", "chunk_coverage",
-    "retrieval_rank", "names_found", "answer_type_fit", "period_fit",
+    "retrieval_rank", "names_found", "answer_type_fit", "period_fit", "period_in_sentence",
 )  # fmt: skip
 MIN_SENTENCE_WORDS = 4  # headings ("Debt Issue") are not answers
 ENDS_LIKE_PROSE = re.compile(r"[.!?:;][\"'”’)\]]*$|[\"”’]$")  # "Analysts weigh in on the rally" is a heading
@@ -131,6 +134,7 @@ def features(
         if c.hit.chunk_id not in chunk_terms:
             chunk_terms[c.hit.chunk_id] = set(terms(c.hit.text))
         in_period = not named or any(p.covers(c.hit.published) or p.mentioned_in(c.hit.text) for p in named)
+        in_sentence = not named or any(p.mentioned_in(c.text) for p in named)
         rows.append([
             0.0, 0.0,  # similarity and its gap, filled below
             coverage(asked.weights, sentence_terms), 0.0,
@@ -140,6 +144,7 @@ def features(
             sum(n <= sentence_terms for n in asked.names) / len(asked.names) if asked.names else 1.0,
             float(answer_types.holds(asked.kind, c.sentence, asked.question)),
             float(in_period),
+            float(in_sentence),
         ])  # fmt: skip
     table = np.array(rows, dtype=np.float64)
     table[:, 0] = similarity

@@ -155,10 +155,8 @@ def periods(text: str) -> list[Period]:
         found.append((match.start(), _year_period(match)))
         taken.append(range(match.start(), match.end()))
     for match in _MONTH_PHRASE.finditer(text):
-        if not match.group("month")[0].isupper() or any(match.start() in span for span in taken):
+        if any(match.start() in span for span in taken) or not _is_month(match):
             continue
-        if match.group("month").rstrip(".").lower() == "may" and not (match.group("year") or match.group("day")):
-            continue  # "small caps may lag" is not a month
         if _after_by(text, match):
             continue
         found.append((match.start(), _month_period(match)))
@@ -184,6 +182,23 @@ def _last_trading_day(year: int, text: str) -> Period:
     while day.weekday() >= 5:  # Saturday, Sunday
         day -= dt.timedelta(days=1)
     return Period(12, day.day, 12, day.day, year, text, is_month=True)
+
+
+def _is_month(match: re.Match[str]) -> bool:
+    """Whether a month-like word is the month: "may" and "march" are verbs too, unless a day or year follows.
+
+    People type months in lower case ("r2k in october 2024", "dec 2024"), so case alone decides
+    only for the words that are also everyday words: "small caps may lag" is not May.
+    """
+    word = match.group("month").rstrip(".")
+    dated = bool(match.group("year") or match.group("day"))
+    if word.lower() in EVERYDAY_MONTH_WORDS:
+        return dated or (word[0].isupper() and word.lower() != "may")
+    return True
+
+
+# Months that are also everyday words ("small caps may lag", "the market marches on", "mar the rally").
+EVERYDAY_MONTH_WORDS = frozenset({"may", "march", "mar"})
 
 
 def _after_by(text: str, match: re.Match[str]) -> bool:

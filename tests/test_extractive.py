@@ -85,6 +85,15 @@ def test_a_sentence_announcing_what_follows_brings_it() -> None:
     assert "two key elements. Cheaper credit reached miners in spring. [1]" in answer.text
 
 
+def test_a_sentence_brought_along_is_not_quoted_twice() -> None:
+    # The announced sentence answers best on its own; its announcer, second, brings it along again.
+    text = ("The quartz rally in Zephyr stems from two key elements. Cheap credit fuelled the quartz rally. "
+            "Demand from glassworks doubled.")  # fmt: skip
+    answer = answerer(text).answer("What fuelled the quartz rally in Zephyr, cheap credit?", [hit(text)])
+    assert answer.text.count("Cheap credit") == 1
+    assert "two key elements. Cheap credit fuelled the quartz rally. [1]" in answer.text
+
+
 def test_a_second_sentence_is_quoted_only_when_it_adds_what_was_asked() -> None:
     first = "Orchard Capital sees the Zephyr Quartz Index rising 12% on strong glass demand."
     echo = "Orchard Capital sees the Zephyr Quartz Index rising on demand."  # close, but adds nothing asked
@@ -126,7 +135,16 @@ def test_the_features_are_on_their_documented_scales() -> None:
     assert best["similarity"] == 0.8 and best["similarity_gap"] == 0.0 and table[1][1] == pytest.approx(-0.6)
     assert best["coverage"] == 1.0 and best["coverage_gap"] == 0.0 and best["retrieval_rank"] == 1.0
     assert best["names_found"] == 1.0 and best["answer_type_fit"] == 1.0 and best["period_fit"] == 1.0
-    assert all(0.0 <= table[1][i] <= 1.0 for i in (0, 2, 4, 5, 6, 7, 8, 9))
+    assert best["period_in_sentence"] == 1.0 and table[1][FEATURES.index("period_in_sentence")] == 0.0
+    assert all(0.0 <= table[1][i] <= 1.0 for i in (0, 2, 4, 5, 6, 7, 8, 9, 10))
+
+
+def test_a_sentence_naming_the_month_in_another_year_is_not_in_the_period() -> None:
+    text = "The Zephyr Quartz Index ended November up 11%. The index is near its November 2029 high of 950."
+    asked = read_question("zqx gain in november 2031", KeywordIndex(["v"], [text]), Glossary({}))
+    table = features(asked, candidates([hit(text, published="2031-12-03")]), np.array([0.5, 0.5]))
+    column = FEATURES.index("period_in_sentence")
+    assert [row[column] for row in table] == [1.0, 0.0]  # typed in lower case, still a period
 
 
 def test_the_shipped_model_matches_the_features_and_says_what_it_was_trained_on() -> None:

@@ -27,6 +27,15 @@ def test_parts_of_years_and_quarters() -> None:
     assert spans("Come the end of 2022, what were traders pricing?")[0][1:] == (12, 1, 12, 31, 2022)
 
 
+def test_months_typed_in_lower_case() -> None:
+    assert spans("r2k gain in october 2031") == [("october 2031", 10, 1, 10, 31, 2031)]
+    assert spans("what happened mid-july") == [("mid-july", 7, 11, 7, 20, None)]
+    assert spans("jobs data dec 2030 vs jan 2031")[1] == ("jan 2031", 1, 1, 1, 31, 2031)
+    # Months that are everyday words count only with a day or year beside them.
+    assert spans("will it march higher or mar the rally, or may it fade") == []
+    assert spans("small caps in may 2031") == [("may 2031", 5, 1, 5, 31, 2031)]
+
+
 def test_words_that_are_not_periods() -> None:
     assert periods("Small caps may lag if the market marches on; what about 2024?") == []
     # A forecast's deadline is not when the news was reported.
