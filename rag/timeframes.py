@@ -33,19 +33,21 @@ MONTH_NUMBERS["sept"] = 9
 # A month's name or abbreviation, capitalised as in prose: "July", "Jul.", "Sept".
 MONTH_NAME = r"(?:" + "|".join(sorted((m.title() for m in MONTH_NUMBERS), key=len, reverse=True)) + r")\b\.?"
 _MONTH = rf"(?P<month>{MONTH_NAME})"
+# A year as written in full, or typed short after an apostrophe: "2024", "'24", "’24".
+_YEAR = r"(?P<year>(?:19|20)\d{2}|['’]\d{2})"
 _PART = r"(?:(?P<part>early|mid|late|end of|start of|beginning of)[- ]?)?"
 _MONTH_PHRASE = re.compile(
-    rf"\b{_PART}{_MONTH}(?:\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b,?)?(?:\s+(?P<year>(?:19|20)\d{{2}})\b)?",
+    rf"\b{_PART}{_MONTH}(?:\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b,?)?(?:\s+{_YEAR}\b)?",
     re.IGNORECASE,
 )
 _YEAR_PART = (
     r"(?P<part>early|mid|late|end of|end|year-end|start of|beginning of|first (?:few )?(?:weeks|days|months) of"
     r"|first half of|second half of|(?:the )?(?P<ordinal>first|second|third|fourth) quarter of|q(?P<q>[1-4]))"
 )
-_YEAR_PHRASE = re.compile(rf"\b{_YEAR_PART}[- ]?(?:the year )?(?P<year>(?:19|20)\d{{2}})\b", re.IGNORECASE)
+_YEAR_PHRASE = re.compile(rf"\b{_YEAR_PART}[- ]?(?:the year )?{_YEAR}\b", re.IGNORECASE)
 # "the final trading session of 2023": the year's last weekday (December 29, 2023; December 31, 2024), as a day.
 _YEAR_END_DAY = re.compile(
-    r"\b(?:last|final|closing) (?:trading )?(?:day|session) of (?:the year )?(?P<year>(?:19|20)\d{2})\b", re.IGNORECASE
+    r"\b(?:last|final|closing) (?:trading )?(?:day|session) of (?:the year )?" + _YEAR + r"\b", re.IGNORECASE
 )
 
 # Months a part of a year spans, first and last.
@@ -103,7 +105,7 @@ class Period:
         for match in _MONTH_PHRASE.finditer(text):
             if MONTH_NUMBERS[match.group("month").rstrip(".").lower()] != self.first_month:
                 continue
-            year = match.group("year")
+            year = _year(match)
             if not (self.year and year and int(year) != self.year):
                 return True
         return False
@@ -148,7 +150,7 @@ def periods(text: str) -> list[Period]:
     for match in _YEAR_END_DAY.finditer(text):
         taken.append(range(match.start(), match.end()))
         if not _after_by(text, match):
-            found.append((match.start(), _last_trading_day(int(match.group("year")), match.group(0))))
+            found.append((match.start(), _last_trading_day(_year(match) or 0, match.group(0))))
     for match in _YEAR_PHRASE.finditer(text):
         if _after_by(text, match) or any(match.start() in span for span in taken):
             continue
@@ -201,12 +203,20 @@ def _is_month(match: re.Match[str]) -> bool:
 EVERYDAY_MONTH_WORDS = frozenset({"may", "march", "mar"})
 
 
+def _year(match: re.Match[str]) -> int | None:
+    """The matched year, if any: "2024" -> 2024, "'24" -> 2024 (news of this century)."""
+    year = match.group("year")
+    if not year:
+        return None
+    return 2000 + int(year[1:]) if year[0] in "'’" else int(year)
+
+
 def _after_by(text: str, match: re.Match[str]) -> bool:
     return re.search(r"\bby(?: the)?\s*$", text[: match.start()], re.IGNORECASE) is not None
 
 
 def _year_period(match: re.Match[str]) -> Period:
-    year = int(match.group("year"))
+    year = _year(match) or 0  # the pattern requires a year
     part = match.group("part").lower()
     quarter = int(match.group("q")) if match.group("q") else _QUARTERS.get((match.group("ordinal") or "").lower(), 0)
     if quarter:
@@ -220,7 +230,7 @@ def _year_period(match: re.Match[str]) -> Period:
 
 def _month_period(match: re.Match[str]) -> Period:
     month = MONTH_NUMBERS[match.group("month").rstrip(".").lower()]
-    year = int(match.group("year")) if match.group("year") else None
+    year = _year(match)
     if match.group("day"):
         day = int(match.group("day"))
         first_day, last_day = day, day

@@ -36,6 +36,12 @@ def test_months_typed_in_lower_case() -> None:
     assert spans("small caps in may 2031") == [("may 2031", 5, 1, 5, 31, 2031)]
 
 
+def test_years_typed_short_after_an_apostrophe() -> None:
+    assert spans("rates dec '30 vs jul ’31") == [("dec '30", 12, 1, 12, 31, 2030), ("jul ’31", 7, 1, 7, 31, 2031)]
+    assert spans("R2K at the end of '30") == [("end of '30", 12, 1, 12, 31, 2030)]
+    assert periods("rock n' roll 23 times") == []
+
+
 def test_words_that_are_not_periods() -> None:
     assert periods("Small caps may lag if the market marches on; what about 2024?") == []
     # A forecast's deadline is not when the news was reported.
