@@ -216,5 +216,7 @@ details.hit details.source-details { margin: 4px 0 0 0; }
   #layout > #sources-column { order: 2; }
   #layout > #controls { order: 3; }
   #layout > .column { min-width: 100% !important; }
+  /* Short enough that the question box shows without scrolling under the header (Gradio sets the height inline) */
+  #chat { height: 60vh !important; min-height: 320px; }
 }
 """.replace("PHONE_MEDIA", PHONE_MEDIA)
