@@ -118,8 +118,11 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServ
 
 # --- The chat UI (tests/test_ui_*.py): the app served in-process over real HTTP on 127.0.0.1 ---
 
+import os  # noqa: E402
+from typing import Any  # noqa: E402
+
 from tests.chroma_server import ChromaServer  # noqa: E402
-from tests.ui_helpers import serve  # noqa: E402 (Iterator and LocalMiniLM are imported above)
+from tests.ui_helpers import CHROMIUM, CHROMIUM_ARGS, browser_missing_reason, serve  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -130,6 +133,25 @@ def ui_url(built_index: Path, local_embedder: LocalMiniLM) -> Iterator[str]:
     )
     yield url
     app.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Chromium, one for the session (tests/test_ui_browser.py, tests/test_ui_cards.py).
+
+    Without the browser the tests that use it skip, unless CI is set, where a missing browser is a failure.
+    """
+    reason = browser_missing_reason()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set and the browser test cannot run: {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture(scope="session")

@@ -1,12 +1,11 @@
 """The page in headless Chromium: ask, watch the answer arrive, click [n], see that source; examples; clear.
 
-Playwright drives Debian's /usr/bin/chromium (its own browser download is unreachable here).
-Without the browser the tests skip, unless CI is set, where a missing browser is a failure.
+Playwright drives Debian's /usr/bin/chromium (its own browser download is unreachable here), launched once
+per session by conftest's `browser` fixture: without it the tests skip, unless CI is set.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.ui_helpers import CHROMIUM, CHROMIUM_ARGS, CORPUS_QUESTION, OUTPUT_DIR, browser_missing_reason
+from tests.ui_helpers import CORPUS_QUESTION, OUTPUT_DIR
 
 pytestmark = pytest.mark.browser
 
@@ -30,21 +29,6 @@ new MutationObserver(() => {
   }
 }).observe(document, { childList: true, subtree: true });
 """
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    reason = browser_missing_reason()
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI is set and the browser test cannot run: {reason}")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

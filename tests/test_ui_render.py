@@ -82,6 +82,16 @@ def test_uncited_chunks_are_collapsed_with_their_scores() -> None:
     assert 'id="src-0-2"' not in html
 
 
+def test_scores_and_ranks_are_folded_behind_details_in_every_card_and_uncited_passage() -> None:
+    html = sources_html([(0, answer(hits=[hit(), hit("c2", title="Fed outlook", time_rank=3)]))])
+    folded = re.findall(r'<details class="source-details"><summary>Details</summary>.*?</details>', html)
+    assert len(folded) == 2  # the cited card's, and the uncited passage's
+    assert "score 0.0328 · dense #1 · BM25 #2</div>" in folded[0]
+    assert "score 0.0328 · dense #1 · BM25 #2 · period #3</div>" in folded[1]
+    shown = re.sub(r'<details class="source-details">.*?</details>', "", html)
+    assert "score" not in shown and "BM25" not in shown and "dense" not in shown
+
+
 def test_newest_answer_first_and_open_earlier_ones_folded() -> None:
     html = sources_html([(0, answer(question="first?")), (1, answer(question="second?"))])
     assert html.index("second?") < html.index("first?")

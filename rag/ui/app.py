@@ -25,7 +25,7 @@ from rag.documents import SUPPORTED_SUFFIXES
 from rag.errors import ConfigError
 from rag.retrieve import Filters
 from rag.settings import Settings
-from rag.ui.assets import CITE_JS, CSS, SHOW_PENDING, THEME
+from rag.ui.assets import CSS, HEAD, SHOW_PENDING, THEME
 from rag.ui.catalog import Catalog, LiveCatalog, status_html
 from rag.ui.chat import Turn, date_feedback, make_filters, messages, respond, sources, streams
 from rag.ui.sources import EMPTY_PANEL
@@ -64,45 +64,52 @@ def build_app(
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         turns = gr.State([])
         header = gr.HTML(_header(catalog, assistant.backend), elem_id="app-header", js_on_load=None)
-        with gr.Row(equal_height=False):
+        # On a phone the columns stack chat, sources, settings (assets.CSS), and the settings start folded
+        # (assets.FOLD_ON_PHONE_JS): someone there came to ask, and the filters would push the chat off screen.
+        with gr.Row(equal_height=False, elem_id="layout"):
             with gr.Column(scale=3, min_width=250, elem_id="controls"):
-                gr.HTML('<div class="panel-title">Search settings</div>', js_on_load=None)
-                # Text, not a date picker: people type "July 2024" or "2024", and a picker drops what it cannot read.
-                date_from = gr.Textbox(label="Published from", placeholder="2024-07-01, July 2024, 2024", max_lines=1)
-                from_note = gr.HTML("", elem_id="from-note", js_on_load=None)
-                date_to = gr.Textbox(label="Published to", placeholder="2024-12-31, Dec 2024, last 6 months",
-                                     max_lines=1)  # fmt: skip
-                to_note = gr.HTML("", elem_id="to-note", js_on_load=None)
-                publishers = gr.Dropdown(
-                    # Filled when a signed-in page loads: a login page embeds the initial values in its API schema.
-                    # So any value is accepted here and checked against the index in make_filters.
-                    choices=[],
-                    allow_custom_value=True,
-                    multiselect=True,
-                    label="Publishers",
-                    info="Leave empty to search all of them.",
-                )
-                k = gr.Slider(
-                    1,
-                    MAX_K,
-                    value=min(assistant.settings.top_k, MAX_K),
-                    step=1,
-                    label="Sources (k)",
-                    info="Passages retrieved per question.",
-                )
-                hint = gr.HTML(_date_hint(catalog), js_on_load=None)
-                if accepts_uploads:
-                    gr.HTML('<div class="panel-title">Add documents</div>', js_on_load=None)
-                    files = gr.File(
-                        file_count="multiple",
-                        file_types=list(SUPPORTED_SUFFIXES),
-                        type="filepath",
-                        show_label=False,
-                        height=130,
-                        elem_id="upload",
+                with gr.Accordion(
+                    "Search settings", open=True, elem_id="search-settings", elem_classes="fold-on-phone"
+                ):
+                    # Text, not a date picker: people type "July 2024" or "2024"; a picker drops what it cannot read.
+                    date_from = gr.Textbox(label="Published from", placeholder="2024-07-01, July 2024, 2024",
+                                           max_lines=1)  # fmt: skip
+                    from_note = gr.HTML("", elem_id="from-note", js_on_load=None)
+                    date_to = gr.Textbox(label="Published to", placeholder="2024-12-31, Dec 2024, last 6 months",
+                                         max_lines=1)  # fmt: skip
+                    to_note = gr.HTML("", elem_id="to-note", js_on_load=None)
+                    publishers = gr.Dropdown(
+                        # Filled when a signed-in page loads: a login page embeds the initial values in its API
+                        # schema. So any value is accepted here and checked against the index in make_filters.
+                        choices=[],
+                        allow_custom_value=True,
+                        multiselect=True,
+                        label="Publishers",
+                        info="Leave empty to search all of them.",
                     )
-                    upload_report = gr.HTML("", elem_id="upload-report", js_on_load=None)
-            with gr.Column(scale=7, min_width=420):
+                    k = gr.Slider(
+                        1,
+                        MAX_K,
+                        value=min(assistant.settings.top_k, MAX_K),
+                        step=1,
+                        label="Sources (k)",
+                        info="Passages retrieved per question.",
+                    )
+                    hint = gr.HTML(_date_hint(catalog), js_on_load=None)
+                if accepts_uploads:
+                    with gr.Accordion(
+                        "Add documents", open=True, elem_id="add-documents", elem_classes="fold-on-phone"
+                    ):
+                        files = gr.File(
+                            file_count="multiple",
+                            file_types=list(SUPPORTED_SUFFIXES),
+                            type="filepath",
+                            show_label=False,
+                            height=130,
+                            elem_id="upload",
+                        )
+                        upload_report = gr.HTML("", elem_id="upload-report", js_on_load=None)
+            with gr.Column(scale=7, min_width=420, elem_id="chat-column"):
                 chatbot = gr.Chatbot(
                     elem_id="chat",
                     show_label=False,
@@ -123,7 +130,7 @@ def build_app(
                 )
                 with gr.Row():
                     clear = gr.Button("Clear chat", elem_id="clear", variant="secondary", size="sm", scale=0)
-            with gr.Column(scale=5, min_width=340):
+            with gr.Column(scale=5, min_width=340, elem_id="sources-column"):
                 gr.HTML('<div class="panel-title">Sources</div>', js_on_load=None)
                 panel = gr.HTML(EMPTY_PANEL, elem_id="sources-panel", js_on_load=None)
 
@@ -231,7 +238,7 @@ def launch(demo: gr.Blocks, settings: Settings, *, prevent_thread_lock: bool = F
         footer_links=[],
         theme=THEME,
         css=CSS,
-        head=CITE_JS,
+        head=HEAD,
     )
     return local_url
 

@@ -1,5 +1,5 @@
-"""Look and behaviour of the page: theme, CSS, the script that makes [n] open its source, and the one that
-shows a question as sent before the server has it.
+"""Look and behaviour of the page: theme, CSS, the script that makes [n] open its source, the one that folds
+the settings on a phone, and the one that shows a question as sent before the server has it.
 
 They live in Python strings rather than files so that they ship with the package as it is
 built (pyproject's package-data lists only the model files).
@@ -14,7 +14,10 @@ import gradio as gr
 from rag.ui.render import pending_html
 
 # Gradio's bundled fonts (LocalFont) are served by the app itself: the page loads nothing from elsewhere.
+# Its Source Sans Pro SemiBold (600) is a stub of a few glyphs, so semibold text came out in a patchwork of
+# fonts ("Roaring Back" with a thin "B"); offering 400 and 700 only, the browser draws 600 with the Bold file.
 THEME = gr.themes.Default(
+    font=(gr.themes.LocalFont("Source Sans Pro", weights=(400, 700)), "ui-sans-serif", "system-ui", "sans-serif"),
     primary_hue=gr.themes.colors.blue,
     secondary_hue=gr.themes.colors.slate,
     neutral_hue=gr.themes.colors.slate,
@@ -30,6 +33,8 @@ THEME = gr.themes.Default(
 
 # Capture phase, on the document: it runs before the chat's own link handling (which opens a new tab),
 # and it survives Gradio re-rendering the messages, since nothing is attached to them.
+# The card clicked is marked three ways: .selected for the eye, aria-current for a screen reader, and the
+# focus, so that reading (or tabbing) goes on from the card; only one card is marked at a time.
 CITE_JS = """
 <script>
 document.addEventListener("click", (event) => {
@@ -42,12 +47,51 @@ document.addEventListener("click", (event) => {
   for (let el = source.parentElement; el; el = el.parentElement) {
     if (el.tagName === "DETAILS") el.open = true;
   }
-  document.querySelectorAll(".source.selected").forEach((el) => el.classList.remove("selected"));
+  document.querySelectorAll(".source.selected").forEach((el) => {
+    el.classList.remove("selected");
+    el.removeAttribute("aria-current");
+  });
   source.classList.add("selected");
-  source.scrollIntoView({ behavior: "smooth", block: "nearest" });
+  source.setAttribute("aria-current", "true");
+  source.setAttribute("tabindex", "-1");
+  const still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  source.scrollIntoView({ behavior: still ? "auto" : "smooth", block: "nearest" });
+  source.focus({ preventScroll: true });
 }, true);
 </script>
 """
+
+# The width below which the columns stack (CSS: PHONE_MEDIA) and the settings start folded.
+PHONE_MEDIA = "(max-width: 767px)"
+
+# Gradio draws an accordion open or shut from the server's value alone, and the server does not know the
+# screen; so on a phone the page shuts each .fold-on-phone accordion itself, once. A click that lands before
+# Gradio is listening is lost, hence the retries: every 100 ms, until each one has been seen shut (after that
+# it is the reader's to open) or ten seconds have passed.
+FOLD_ON_PHONE_JS = """
+<script>
+(() => {
+  if (!window.matchMedia("PHONE_MEDIA").matches) return;
+  const shut = new Set();
+  let tries = 0;
+  const fold = () => {
+    const accordions = [...document.querySelectorAll(".fold-on-phone")];
+    for (const accordion of accordions) {
+      const toggle = accordion.querySelector(":scope > button.label-wrap");
+      if (!toggle || shut.has(accordion.id)) continue;
+      if (toggle.classList.contains("open")) toggle.click();
+      else shut.add(accordion.id);
+    }
+    const ready = document.querySelector("#question textarea") && accordions.every((a) => shut.has(a.id));
+    if (!ready && ++tries < 100) setTimeout(fold, 100);
+  };
+  fold();
+})();
+</script>
+""".replace("PHONE_MEDIA", PHONE_MEDIA)
+
+# What the page's <head> gets: the scripts above. Neither loads anything.
+HEAD = CITE_JS + FOLD_ON_PHONE_JS
 
 # Run in the browser when a question is sent (an event with no server function): the question and a
 # "Searching" reply appear at once, also while the question waits in the server's queue, and for an
@@ -123,9 +167,10 @@ footer { opacity: 0.6; }
 @keyframes spin { to { transform: rotate(360deg); } }
 
 /* Sources panel */
-/* Scrolls on its own, level with the bottom of the chat's input (Gradio sets overflow inline, hence !important) */
+/* As tall as its cards: a fixed height cut the last card off, and a reader had to find a second scrollbar.
+   A click on [n] scrolls the page to its card instead (CITE_JS). Gradio sets overflow inline, hence !important. */
 #sources-panel { background: #ffffff; border: 1px solid #e2e8f0; border-radius: 6px; padding: 10px 12px;
-  max-height: 610px; overflow-y: auto !important; }
+  overflow: visible !important; }
 .control-hint { font-size: 0.78rem; color: #64748b; line-height: 1.4; padding: 0 4px; }
 .panel-title { font-weight: 600; color: #0f172a; font-size: 0.95rem; margin: 0 0 6px; }
 .sources-empty, .sources-none { color: #64748b; font-size: 0.9rem; padding: 6px 0; }
@@ -133,15 +178,25 @@ footer { opacity: 0.6; }
 .sources details.turn > summary { cursor: pointer; font-size: 0.85rem; color: #334155; padding: 4px 0; }
 .sources details.turn:not([open]) > summary { color: #64748b; }
 .turn-label { text-transform: uppercase; font-size: 0.7rem; letter-spacing: 0.05em; color: #64748b; margin-right: 4px; }
+/* A long URL or ticker list in a passage wraps rather than widening the card past the panel */
 .source { border: 1px solid #e2e8f0; border-left: 3px solid #cbd5e1; border-radius: 4px; padding: 8px 10px;
-  margin: 8px 0; background: #fff; transition: background 0.3s, border-color 0.3s; scroll-margin: 12px; }
-.source.selected { border-left-color: #1d4ed8; background: #eff6ff; }
+  margin: 8px 0; background: #fff; transition: background 0.3s, border-color 0.3s, box-shadow 0.3s;
+  scroll-margin: 12px; overflow-wrap: anywhere; min-width: 0; }
+.source.selected { border-color: #1d4ed8; border-left: 5px solid #1d4ed8; background: #eff6ff;
+  box-shadow: 0 0 0 3px rgba(29, 78, 216, 0.25); outline: none; }
+.source:focus { outline: none; }
 .source-head { display: flex; gap: 6px; align-items: baseline; }
-.source-n { font-weight: 700; color: #1d4ed8; font-size: 0.85rem; }
-.source-title { font-weight: 600; color: #0f172a; font-size: 0.9rem; line-height: 1.3; }
-.source-meta, .hit-meta { font-size: 0.78rem; color: #64748b; margin: 2px 0 6px; display: flex; flex-wrap: wrap;
+.source-n { flex: 0 0 auto; font-weight: 700; color: #1d4ed8; font-size: 0.85rem; }
+.source-title { font-weight: 600; color: #0f172a; font-size: 0.9rem; line-height: 1.3; flex: 1 1 auto; }
+.cited-here { display: none; flex: 0 0 auto; font-size: 0.7rem; font-weight: 600; color: #fff; background: #1d4ed8;
+  border-radius: 999px; padding: 1px 8px; white-space: nowrap; }
+.source.selected .cited-here { display: inline-block; }
+.source-meta, .hit-meta { font-size: 0.8rem; color: #475569; margin: 2px 0 6px; display: flex; flex-wrap: wrap;
   gap: 2px 12px; }
-.scores { font-variant-numeric: tabular-nums; }
+details.source-details { margin-top: 6px; font-size: 0.78rem; color: #64748b; }
+details.source-details > summary { cursor: pointer; width: max-content; }
+details.source-details .scores { margin-top: 2px; font-variant-numeric: tabular-nums; color: #334155; }
+details.source-details .scores-note { margin-top: 2px; line-height: 1.4; }
 .passage { margin: 0; padding: 6px 10px; border-left: 2px solid #e2e8f0; color: #334155; font-size: 0.86rem;
   line-height: 1.5; white-space: pre-line; background: #f8fafc; }
 .passage mark { background: #fde68a; color: #0f172a; padding: 0 1px; border-radius: 2px; }
@@ -152,4 +207,16 @@ details.hit { margin: 6px 0 6px 12px; }
 details.hit > summary { cursor: pointer; }
 .hit-title { color: #1e293b; font-weight: 500; }
 .hit-meta { display: inline-flex; margin-left: 8px; }
-"""
+details.hit details.source-details { margin: 4px 0 0 0; }
+
+/* Phone: the chat first, then its sources, then the settings (folded by FOLD_ON_PHONE_JS) */
+@media PHONE_MEDIA {
+  #layout { flex-direction: column; }
+  #layout > #chat-column { order: 1; }
+  #layout > #sources-column { order: 2; }
+  #layout > #controls { order: 3; }
+  #layout > .column { min-width: 100% !important; }
+  /* Short enough that the question box shows without scrolling under the header (Gradio sets the height inline) */
+  #chat { height: 60vh !important; min-height: 320px; }
+}
+""".replace("PHONE_MEDIA", PHONE_MEDIA)

@@ -6,6 +6,10 @@
 Article text keeps its paragraphs as <br> and is otherwise put on one line and escaped
 (rag.ui.text), like everything else from an article.
 
+A card is written for a reader: title, publisher and date, then the passage. How the passage
+was retrieved (fused score, rank in each retriever) is for whoever tunes the search, so it sits
+behind a "Details" toggle inside the card.
+
 The newest answer's sources are open; earlier answers' are folded into <details>, and
 a click on an old [n] opens them (see assets.CITE_JS). Every id is per answer
 (render.source_anchor), so [1] of the first answer never points at [1] of the second.
@@ -63,22 +67,23 @@ def citation_html(citation: Citation, hit: Hit | None, *, turn: int) -> str:
     return (
         f'<article class="source" id="{source_anchor(turn, citation.n)}">'
         f'<div class="source-head"><span class="source-n">[{citation.n}]</span>'
-        f'<span class="source-title">{flat_text(citation.title or "Untitled article")}</span></div>'
-        f'<div class="source-meta">{_byline(citation.publisher, citation.published)}'
-        f"{_scores(hit) if hit else ''}</div>"
+        f'<span class="source-title">{flat_text(citation.title or "Untitled article")}</span>'
+        '<span class="cited-here">Cited here</span></div>'
+        f'<div class="source-meta">{_byline(citation.publisher, citation.published)}</div>'
         f'<blockquote class="passage">{passage}</blockquote>'
+        f"{_details(hit) if hit else ''}"
         "</article>"
     )
 
 
 def uncited_html(hits: Sequence[Hit]) -> str:
-    """Retrieved passages no sentence cites, folded away, each with its fused score and ranks."""
+    """Retrieved passages no sentence cites, folded away; each opens to its text, its scores behind Details."""
     if not hits:
         return ""
     items = "".join(
         f'<details class="hit"><summary><span class="hit-title">{flat_text(h.title or "Untitled article")}</span>'
-        f'<span class="hit-meta">{_byline(h.publisher, h.published)}{_scores(h)}</span></summary>'
-        f'<div class="passage">{_passage(h.text)}</div></details>'
+        f'<span class="hit-meta">{_byline(h.publisher, h.published)}</span></summary>'
+        f'<div class="passage">{_passage(h.text)}</div>{_details(h)}</details>'
         for h in hits
     )
     plural = "s" if len(hits) != 1 else ""
@@ -107,15 +112,18 @@ def _byline(publisher: str, published: str) -> str:
     return f'<span class="byline">{" · ".join(parts)}</span>'
 
 
-def _scores(hit: Hit) -> str:
+def _details(hit: Hit) -> str:
+    """The retrieval figures, folded: 'score 0.0328 · dense #1 · BM25 #2', and what they mean in words."""
     dense = f"#{hit.dense_rank}" if hit.dense_rank else "–"
     bm25 = f"#{hit.bm25_rank}" if hit.bm25_rank else "–"
     period = f" · period #{hit.time_rank}" if hit.time_rank else ""
+    # In words rather than a tooltip: a phone shows no tooltips.
     return (
-        '<span class="scores" title="Reciprocal-rank fusion score, and the rank in each retriever'
-        " (BM25: among its strong matches; for a question about several periods, fusion counts ranks"
-        ' within each period)">'
-        f"score {hit.score:.4f} · dense {dense} · BM25 {bm25}{period}</span>"
+        '<details class="source-details"><summary>Details</summary>'
+        f'<div class="scores">score {hit.score:.4f} · dense {dense} · BM25 {bm25}{period}</div>'
+        '<div class="scores-note">Reciprocal-rank fusion score, and the rank in each retriever (–: not found by it; '
+        "BM25 counts only its strong matches; for a question about several periods, fusion counts ranks within "
+        "each period).</div></details>"
     )
 
 
