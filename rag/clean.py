@@ -149,6 +149,11 @@ def is_prose(line: str) -> bool:
     return (words >= PROSE_MIN_WORDS and bool(_SENTENCE_END.search(line))) or words >= PROSE_ANY_WORDS
 
 
+def looks_like_chrome(line: str) -> bool:
+    """A short line any site's chrome could be: 'Log Out', '101K Views', 'Home| Features| About', 'Tags: x'."""
+    return bool(_RULE.fullmatch(line)) or (not is_prose(line) and (_matches(_CHROME, line) or _matches(_FOOTER, line)))
+
+
 @lru_cache(maxsize=1)
 def site_chrome() -> dict[str, SiteChrome]:
     """rag/data/site_chrome.yaml, keyed by lower-cased publisher."""

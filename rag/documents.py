@@ -7,8 +7,9 @@ the caller (the CLI's --title, --published, ...) wins over the file's own:
     page.html with og:title "Caps rally" and no date, read_document(path, {"published": "2024-03-05"})
     -> RawDocument(id="page", title="Caps rally", published="2024-03-05", ...)
 
-Every field is optional. Without a title the title is the file name; without a date the
-caller is warned, so the gap is visible.
+Every field is optional. Without a title the title is the file name (or, for a text file
+without a header, its first line when that reads as a headline: rag/headline.py); without a
+date the caller is warned, so the gap is visible.
 """
 
 from __future__ import annotations
@@ -137,7 +138,7 @@ def _warnings(
         )
     for key, why in caveats.items():
         if key in metadata and key not in given:
-            warnings.append(f"{path.name}: {key} {metadata[key]} is {why}; correct it with --{key} if needed.")
+            warnings.append(f'{path.name}: {key} "{metadata[key]}" is {why}; correct it with --{key} if needed.')
     return warnings
 
 

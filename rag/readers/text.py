@@ -7,7 +7,8 @@
     ---
     <the article as captured, boilerplate and all>
 
-Every field is optional; a file without the block has no metadata of its own.
+Every field is optional. A file without the block has no metadata of its own, except that its
+first line is its title when that line reads as a headline (rag/headline.py); a warning says so.
 """
 
 from __future__ import annotations
@@ -18,9 +19,14 @@ from pathlib import Path
 import yaml
 
 from rag.errors import DocumentError
+from rag.headline import headline_of
 from rag.readers import METADATA_FIELDS, Extracted
 
 FRONT_MATTER_FIELDS = ("id", *METADATA_FIELDS)
+# The warning reads: 'note.txt: title "Banks rally" is the file's first line, taken as ...; correct it with --title'.
+FIRST_LINE_CAVEAT = (
+    "the file's first line, taken as its headline because the file has no header (a header's 'title:' sets one)"
+)
 
 
 def read(data: bytes, path: Path) -> Extracted:
@@ -36,6 +42,9 @@ def read(data: bytes, path: Path) -> Extracted:
     if not body.strip():
         raise DocumentError(f"{path}: has no article text; add the text below the header or remove the file.")
     if header is None:
+        title = headline_of(body)
+        if title:  # the caveat becomes the warning that tells the user where the title came from
+            return Extracted(body, {"title": title}, source="", caveats={"title": FIRST_LINE_CAVEAT})
         return Extracted(body, {}, source="")
     return Extracted(body, parse_front_matter(header, path), source="the header")
 
