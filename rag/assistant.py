@@ -19,17 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from rag.answerer import Answerer
-from rag.chat import ChatModel, total_usage
 from rag.conversation import History, KeywordRewriter, LLMRewriter, Rewrite, Rewriter, check_history
 from rag.embeddings import Embedder, LocalMiniLM, OpenAIEmbedder
 from rag.errors import ConfigError, IndexLost, InputError
 from rag.extractive import ExtractiveAnswerer
 from rag.glossary import default_glossary
 from rag.ingest import ChunkingSettings, IngestReport, ingest
-from rag.llm import LLMAnswerer
 from rag.prompts import Prompts
 from rag.question_reading import QuestionReader
-from rag.records import Answer, Hit
+from rag.records import Answer, Hit, total_usage
 from rag.retrieve import Filters, HybridRetriever, Mode
 from rag.settings import Settings
 from rag.store import ChunkStore
@@ -236,6 +234,10 @@ def make_answerer(settings: Settings, embedder: Embedder, retriever: HybridRetri
                                     embed_question=retriever.embed_query)  # fmt: skip
     if not settings.llm_configured:
         return extractive, KeywordRewriter()
+    # Here, not at the top: both import openai (about 0.6 s), which an offline answer never uses.
+    from rag.chat import ChatModel
+    from rag.llm import LLMAnswerer
+
     model = ChatModel(settings)  # builds its client, and reads the key, on the first call
     prompts = Prompts.load(settings.prompts_dir)
     answerer = LLMAnswerer(
