@@ -25,9 +25,9 @@ from pathlib import Path
 from rag.dates import read_bound
 from rag.documents import OVERRIDABLE_FIELDS, check_overrides
 from rag.errors import InputError, RagError
+from rag.filters import Filters
 from rag.records import Answer
 from rag.redact import redact, redact_logs
-from rag.retrieve import Filters
 from rag.settings import Settings
 
 
@@ -130,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _assistant(args: argparse.Namespace):  # noqa: ANN202 - imported lazily for a fast --help
+    # Only here, as the index is opened: rag.assistant brings in Chroma, onnxruntime and BM25.
     from rag.assistant import Assistant
 
     settings = Settings.from_env(data_dir=args.data_dir, corpus_dir=args.corpus_dir)
