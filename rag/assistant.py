@@ -20,7 +20,7 @@ from typing import Any
 
 from rag.answerer import Answerer
 from rag.conversation import History, KeywordRewriter, LLMRewriter, Rewrite, Rewriter, check_history
-from rag.embeddings import Embedder, LocalMiniLM, OpenAIEmbedder
+from rag.embeddings import Embedder, make_embedder
 from rag.errors import ConfigError, IndexLost, InputError
 from rag.extractive import ExtractiveAnswerer
 from rag.glossary import default_glossary
@@ -257,15 +257,3 @@ def make_store(settings: Settings) -> ChunkStore:
     if settings.chroma_url:
         return ChunkStore.http(settings.chroma_url, name=settings.collection, marker_dir=Path(settings.data_dir))
     return ChunkStore.persistent(Path(settings.data_dir), name=settings.collection)
-
-
-def make_embedder(settings: Settings) -> Embedder:
-    if settings.embedding == "local":
-        return LocalMiniLM()
-    if settings.embedding == "openai":
-        return OpenAIEmbedder(
-            model=settings.openai_embedding_model,
-            api_key=settings.openai_api_key.reveal(),
-            base_url=settings.openai_base_url,
-        )
-    raise ConfigError(f"RAG_EMBEDDING={settings.embedding!r} is not 'local' or 'openai'.")
