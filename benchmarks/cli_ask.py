@@ -1,7 +1,8 @@
 """Where the wall time of one `rag ask` goes: a new process, a warm index (prints figures, asserts nothing).
 
     python benchmarks/cli_ask.py                      # index corpus/ into a temporary folder, 7 runs
-    python benchmarks/cli_ask.py --runs 11 --data-dir index/   # an index already built (ask does not change it)
+    python benchmarks/cli_ask.py --runs 11 --data-dir index/   # an index already built
+    python benchmarks/cli_ask.py --against ../old-checkout     # and plain runs of another version, alternating
 
 Each run starts `python -c PROBE` with no model configured (OPENAI_* and RAG_LLM_* removed), as the
 console command would start: PROBE wraps the pipeline's stages in timers and calls `rag.cli.main`
@@ -92,10 +93,10 @@ with open(sys.argv[1], "w") as out:
 """
 
 
-def child_env() -> dict[str, str]:
-    """This checkout first on the path, no model configured: the offline `rag ask` a new user runs first."""
+def child_env(root: Path = ROOT) -> dict[str, str]:
+    """That checkout first on the path, no model configured: the offline `rag ask` a new user runs first."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "RAG_LLM_"))}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH", "")]))
     return env
 
 
@@ -118,6 +119,14 @@ def timed_run(data_dir: Path, question: str) -> dict[str, float]:
     return {"Python start (interpreter, site)": probe["start"] - began, **probe["times"],
             "exit (interpreter shutdown)": ended - probe["end"], "total wall": ended - began,
             "CPU time (user + system, all threads)": cpu}  # fmt: skip
+
+
+def plain_run(root: Path, data_dir: Path, question: str) -> float:
+    """The wall time of `python -m rag.cli ask` from the checkout at `root`, nothing wrapped."""
+    began = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "rag.cli", *ask_args(data_dir, question)], check=True,
+                   env=child_env(root), cwd=root, stdout=subprocess.DEVNULL)  # fmt: skip
+    return time.perf_counter() - began
 
 
 IMPORT_LINE = re.compile(r"import time:\s+(\d+) \|\s+\d+ \|( *)(\S+)")
@@ -161,6 +170,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--data-dir", type=Path, help="an index already built (default: corpus/ indexed afresh)")
     parser.add_argument("--question", default=QUESTION)
+    parser.add_argument("--against", type=Path, metavar="CHECKOUT",
+                        help="also time plain runs from another checkout (say, of the commit before), alternating "
+                        "with this one's run by run, so both meet the same conditions")  # fmt: skip
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = args.data_dir or Path(tmp) / "index"
@@ -171,6 +183,8 @@ def main() -> None:
               f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")  # fmt: skip
         runs = [timed_run(data_dir, args.question) for _ in range(args.runs)]
         imports = [import_groups(data_dir, args.question) for _ in range(args.runs)]
+        pairs = [(plain_run(args.against, data_dir, args.question), plain_run(ROOT, data_dir, args.question))
+                 for _ in range(args.runs if args.against else 0)]  # fmt: skip
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"\nrag ask, cold process, warm index: median of {args.runs} runs")
     for stage in runs[0]:
@@ -184,6 +198,11 @@ def main() -> None:
     rest = [sum(r[n] for n in names[12:]) for r in imports]
     print(f"  {'others':<56} {statistics.median(rest) * 1000:7.0f} ms")
     print(f"  {'all imports':<56} {statistics.median(sum(r.values()) for r in imports) * 1000:7.0f} ms")
+    if pairs:
+        print(f"\nplain `python -m rag.cli ask`, runs alternating, median of {args.runs} (min, max)")
+        for label, values in ((str(args.against), [p[0] for p in pairs]), (str(ROOT), [p[1] for p in pairs])):
+            print(f"  {label:<56} {statistics.median(values) * 1000:7.0f} ms   "
+                  f"(min {min(values) * 1000:.0f}, max {max(values) * 1000:.0f})")  # fmt: skip
 
 
 if __name__ == "__main__":
