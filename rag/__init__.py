@@ -2,30 +2,66 @@
 
 from rag import Assistant
 answer = Assistant().ask("What does Goldman expect from the Russell 2000?")
+
+Each name below is imported on first use (PEP 562 `__getattr__`), not when `rag` is: the `rag`
+command lives in this package, so every `rag ask` runs this file, and importing the Assistant
+here would load Chroma and the rest before the command has even read its arguments.
 """
 
-from rag.answerer import REFUSAL, Answerer
-from rag.assistant import Assistant
-from rag.conversation import History, Rewrite, Rewriter
-from rag.duplicates import Duplicate
-from rag.errors import (
-    AuthError,
-    BackendError,
-    ConfigError,
-    DocumentError,
-    EmbeddingMismatch,
-    IndexError_,
-    IndexLost,
-    IngestBusy,
-    InputError,
-    RagError,
-    StoreUnavailable,
-    UnavailableError,
-)
-from rag.ingest import IngestReport
-from rag.records import Answer, Article, Chunk, Citation, Hit, Usage
-from rag.retrieve import Filters
-from rag.settings import Price, Settings
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # what type checkers and editors read; at run time, _MODULES below
+    from rag.answerer import REFUSAL, Answerer
+    from rag.assistant import Assistant
+    from rag.conversation import History, Rewrite, Rewriter
+    from rag.duplicates import Duplicate
+    from rag.errors import (
+        AuthError,
+        BackendError,
+        ConfigError,
+        DocumentError,
+        EmbeddingMismatch,
+        IndexError_,
+        IndexLost,
+        IngestBusy,
+        InputError,
+        RagError,
+        StoreUnavailable,
+        UnavailableError,
+    )
+    from rag.filters import Filters
+    from rag.ingest import IngestReport
+    from rag.records import Answer, Article, Chunk, Citation, Hit, Usage
+    from rag.settings import Price, Settings
+
+_MODULES = {
+    "rag.answerer": ("REFUSAL", "Answerer"),
+    "rag.assistant": ("Assistant",),
+    "rag.conversation": ("History", "Rewrite", "Rewriter"),
+    "rag.duplicates": ("Duplicate",),
+    "rag.errors": (
+        "AuthError",
+        "BackendError",
+        "ConfigError",
+        "DocumentError",
+        "EmbeddingMismatch",
+        "IndexError_",
+        "IndexLost",
+        "IngestBusy",
+        "InputError",
+        "RagError",
+        "StoreUnavailable",
+        "UnavailableError",
+    ),
+    "rag.filters": ("Filters",),
+    "rag.ingest": ("IngestReport",),
+    "rag.records": ("Answer", "Article", "Chunk", "Citation", "Hit", "Usage"),
+    "rag.settings": ("Price", "Settings"),
+}
+_MODULE_OF = {name: module for module, names in _MODULES.items() for name in names}
 
 __all__ = [
     "Answer",
@@ -58,3 +94,15 @@ __all__ = [
     "UnavailableError",
     "Usage",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _MODULE_OF:
+        raise AttributeError(f"module 'rag' has no attribute {name!r}")
+    value = getattr(import_module(_MODULE_OF[name]), name)
+    globals()[name] = value  # kept, so the next lookup does not come here
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

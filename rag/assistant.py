@@ -19,17 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from rag.answerer import Answerer
-from rag.chat import ChatModel, total_usage
 from rag.conversation import History, KeywordRewriter, LLMRewriter, Rewrite, Rewriter, check_history
-from rag.embeddings import Embedder, LocalMiniLM, OpenAIEmbedder
+from rag.embeddings import Embedder, make_embedder
 from rag.errors import ConfigError, IndexLost, InputError
 from rag.extractive import ExtractiveAnswerer
 from rag.glossary import default_glossary
 from rag.ingest import ChunkingSettings, IngestReport, ingest
-from rag.llm import LLMAnswerer
 from rag.prompts import Prompts
 from rag.question_reading import QuestionReader
-from rag.records import Answer, Hit
+from rag.records import Answer, Hit, total_usage
 from rag.retrieve import Filters, HybridRetriever, Mode
 from rag.settings import Settings
 from rag.store import ChunkStore
@@ -236,6 +234,10 @@ def make_answerer(settings: Settings, embedder: Embedder, retriever: HybridRetri
                                     embed_question=retriever.embed_query)  # fmt: skip
     if not settings.llm_configured:
         return extractive, KeywordRewriter()
+    # Here, not at the top: both import openai (about 0.6 s), which an offline answer never uses.
+    from rag.chat import ChatModel
+    from rag.llm import LLMAnswerer
+
     model = ChatModel(settings)  # builds its client, and reads the key, on the first call
     prompts = Prompts.load(settings.prompts_dir)
     answerer = LLMAnswerer(
@@ -255,15 +257,3 @@ def make_store(settings: Settings) -> ChunkStore:
     if settings.chroma_url:
         return ChunkStore.http(settings.chroma_url, name=settings.collection, marker_dir=Path(settings.data_dir))
     return ChunkStore.persistent(Path(settings.data_dir), name=settings.collection)
-
-
-def make_embedder(settings: Settings) -> Embedder:
-    if settings.embedding == "local":
-        return LocalMiniLM()
-    if settings.embedding == "openai":
-        return OpenAIEmbedder(
-            model=settings.openai_embedding_model,
-            api_key=settings.openai_api_key.reveal(),
-            base_url=settings.openai_base_url,
-        )
-    raise ConfigError(f"RAG_EMBEDDING={settings.embedding!r} is not 'local' or 'openai'.")

@@ -204,12 +204,3 @@ def check_settings(settings: Settings) -> None:
 
 def count_messages(messages: list[Message]) -> int:
     return sum(count_tokens(m["content"]) + MESSAGE_OVERHEAD_TOKENS for m in messages) + REPLY_OVERHEAD_TOKENS
-
-
-def total_usage(*usages: Usage) -> Usage:
-    return Usage(
-        prompt_tokens=sum(u.prompt_tokens for u in usages),
-        completion_tokens=sum(u.completion_tokens for u in usages),
-        model_seconds=sum(u.model_seconds for u in usages),
-        cost_usd=sum(u.cost_usd for u in usages),
-    )

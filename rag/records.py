@@ -107,6 +107,15 @@ class Usage:
     cost_usd: float = 0.0
 
 
+def total_usage(*usages: Usage) -> Usage:
+    return Usage(
+        prompt_tokens=sum(u.prompt_tokens for u in usages),
+        completion_tokens=sum(u.completion_tokens for u in usages),
+        model_seconds=sum(u.model_seconds for u in usages),
+        cost_usd=sum(u.cost_usd for u in usages),
+    )
+
+
 @dataclass(frozen=True)
 class Answer:
     """The reply to one question. Every [n] in `text` has exactly one citation with that n."""

@@ -29,7 +29,6 @@ that retrieve refresh and try once more.
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -40,6 +39,7 @@ import numpy as np
 from rag import sentence_vectors
 from rag.embeddings import Embedder
 from rag.errors import InputError
+from rag.filters import Filters
 from rag.keyword import KeywordIndex
 from rag.records import Hit, indexed_text
 from rag.spelling import SpellingCorrector
@@ -62,57 +62,6 @@ KEYWORD_MIN_SHARE = 0.2
 SENTENCE_WEIGHT = 0.3
 # The best text matches (dense and BM25 fused) that stay in the top k whatever periods the question names.
 TEXT_KEEP = 2
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Which chunks may be retrieved: a published-date range (inclusive) and a set of publishers."""
-
-    published_from: str = ""  # 'YYYY-MM-DD'
-    published_to: str = ""
-    publishers: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        for value in (self.published_from, self.published_to):
-            if value:
-                try:
-                    dt.date.fromisoformat(value)
-                except ValueError as exc:
-                    raise InputError(f"Date filter {value!r} is not YYYY-MM-DD (e.g. 2024-01-22).") from exc
-
-    @property
-    def active(self) -> bool:
-        return bool(self.published_from or self.published_to or self.publishers)
-
-    def where(self) -> dict[str, Any] | None:
-        """The same conditions as a Chroma `where` clause (dates compare as YYYYMMDD integers).
-
-        An undated article (published_int 0) is outside every date range, as in `admits`.
-        """
-        clauses: list[dict[str, Any]] = []
-        if self.published_from or self.published_to:
-            clauses.append({"published_int": {"$gte": _as_int(self.published_from) if self.published_from else 1}})
-        if self.published_to:
-            clauses.append({"published_int": {"$lte": _as_int(self.published_to)}})
-        if self.publishers:
-            clauses.append({"publisher": {"$in": list(self.publishers)}})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-    def admits(self, metadata: dict[str, Any]) -> bool:
-        date = int(metadata.get("published_int", 0))
-        if (self.published_from or self.published_to) and date <= 0:
-            return False
-        if self.published_from and date < _as_int(self.published_from):
-            return False
-        if self.published_to and date > _as_int(self.published_to):
-            return False
-        return not self.publishers or metadata.get("publisher") in self.publishers
-
-
-def _as_int(iso: str) -> int:
-    return int(iso.replace("-", ""))
 
 
 @dataclass(frozen=True)

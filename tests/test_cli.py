@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .conftest import CORPUS_DIR
+from .conftest import CORPUS_DIR, PROJECT_DIR
 from .openai_server import OpenAIServer
 
 
@@ -154,6 +154,32 @@ def test_a_reader_that_goes_away_ends_the_command_quietly(index_copy: Path) -> N
     out = subprocess.run(["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True, env=env,
                          timeout=300)  # fmt: skip
     assert out.stdout.strip() and out.stderr == "" and out.returncode == 0, out.stderr
+
+
+# What `rag ask` must not import with no model configured: the model client, the UI, the eval charts, and the
+# libraries of paths an ask does not take (other file formats, wordy date filters, fitting the answer model).
+NOT_FOR_AN_OFFLINE_ASK = ("openai", "gradio", "matplotlib", "trafilatura", "pypdf", "dateparser", "sklearn")
+IMPORTED = """
+import sys
+def imported(*names): return sorted(n for n in names if n in sys.modules)
+import rag.cli
+print("after import rag.cli:", imported("chromadb", "onnxruntime", "bm25s", *NOT_FOR_AN_OFFLINE_ASK))
+code = rag.cli.main(["ask", "What does Goldman expect from the Russell 2000?"])
+print("after ask:", code, imported("chromadb", *NOT_FOR_AN_OFFLINE_ASK))
+"""
+
+
+def test_an_offline_ask_imports_no_model_client_and_no_ui(index_copy: Path) -> None:
+    env = {name: value for name, value in os.environ.items() if not name.startswith(("OPENAI_", "RAG_LLM_"))}
+    env.update(RAG_DATA_DIR=str(index_copy), RAG_CORPUS_DIR=str(CORPUS_DIR), RAG_SHOW_PROGRESS="0")
+    script = f"NOT_FOR_AN_OFFLINE_ASK = {NOT_FOR_AN_OFFLINE_ASK!r}\n{IMPORTED}"
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=PROJECT_DIR,
+                         timeout=300)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0] == "after import rag.cli: []"  # the command reads its arguments before opening anything
+    assert "Sources:" in out.stdout  # it answered
+    assert lines[-1] == "after ask: 0 ['chromadb']"  # the index was opened; nothing else on the list came in
 
 
 def test_a_model_reply_that_is_not_json_is_a_note_not_an_unexpected_error(

@@ -1,4 +1,5 @@
 import rag
+import rag.retrieve
 
 
 def test_public_surface_is_pinned() -> None:
@@ -15,3 +16,10 @@ def test_every_error_is_a_rag_error() -> None:
     ]
     assert len(errors) >= 8
     assert all(issubclass(e, rag.RagError) for e in errors)
+
+
+def test_every_public_name_resolves_and_is_listed() -> None:
+    # The names load on first use (rag/__init__.py); one missing from its module would fail only then.
+    for name in rag.__all__:
+        assert getattr(rag, name) is not None and name in dir(rag)
+    assert rag.Filters is rag.retrieve.Filters  # one class, whichever module it is taken from
