@@ -37,7 +37,7 @@ from rag.keyword import KeywordIndex
 from rag.records import Hit
 from rag.sentences import split_sentences
 from rag.terms import QUESTION_TERMS, names, terms
-from rag.timeframes import periods
+from rag.timeframes import periods, relative_years
 
 FEATURES = (
     "similarity", "similarity_gap", "coverage", "coverage_gap", "context_coverage", "chunk_coverage",
@@ -130,11 +130,13 @@ def features(
     rows = []
     chunk_terms: dict[str, set[str]] = {}
     for c in found:
-        sentence_terms = set(terms(c.sentence))
+        # "this year" in news of 2024 names 2024, as a question typed later would.
+        sentence_terms = set(terms(c.sentence)) | {str(y) for y in relative_years(c.sentence, c.hit.published)}
         if c.hit.chunk_id not in chunk_terms:
             chunk_terms[c.hit.chunk_id] = set(terms(c.hit.text))
-        in_period = not named or any(p.covers(c.hit.published) or p.mentioned_in(c.hit.text) for p in named)
-        in_sentence = not named or any(p.mentioned_in(c.text) for p in named)
+        published = c.hit.published
+        in_period = not named or any(p.covers(published) or p.mentioned_in(c.hit.text, published) for p in named)
+        in_sentence = not named or any(p.mentioned_in(c.text, published) for p in named)
         rows.append([
             0.0, 0.0,  # similarity and its gap, filled below
             coverage(asked.weights, sentence_terms), 0.0,

@@ -94,14 +94,15 @@ class Period:
         """Whether an article published on this ISO date reports on the period (during it or just after)."""
         return self.lag(published) <= REPORTING_LAG.days
 
-    def mentioned_in(self, text: str) -> bool:
+    def mentioned_in(self, text: str, published: str = "") -> bool:
         """Whether `text` speaks of this period: names its month, or for a part of a year, the year.
 
         A month named with another year is another time: "its January 2022 record" does not
-        speak of January 2024.
+        speak of January 2024. Given the text's publication date, "this year" and its kin name
+        a year too (`relative_years`).
         """
         if not self.is_month:
-            return str(self.year) in text
+            return str(self.year) in text or self.year in relative_years(text, published)
         for match in _MONTH_PHRASE.finditer(text):
             if MONTH_NUMBERS[match.group("month").rstrip(".").lower()] != self.first_month:
                 continue
@@ -141,6 +142,25 @@ class Period:
         """Whether a source (its text, its ISO date) reports on this period: published during it or
         just after (`covers`), or looking back at it by name (`recalled_in`)."""
         return self.covers(published) or self.recalled_in(text, published)
+
+
+# "this year", "last year", "next year" and their kin, as years after (or before) the publication year.
+_RELATIVE_YEAR = re.compile(r"\b(this|the current|last|the past|previous|the previous|next|the coming|coming) year\b",
+                            re.IGNORECASE)  # fmt: skip
+_YEAR_OFFSETS = {"this": 0, "the current": 0, "last": -1, "the past": -1, "previous": -1, "the previous": -1,
+                 "next": 1, "the coming": 1, "coming": 1}  # fmt: skip
+
+
+def relative_years(text: str, published: str) -> set[int]:
+    """The years `text` names relative to its ISO publication date.
+
+    relative_years("up 10.5% this year, after a flat last year", "2024-07-18") -> {2024, 2023}
+    """
+    try:
+        year = dt.date.fromisoformat(published).year
+    except ValueError:
+        return set()
+    return {year + _YEAR_OFFSETS[m.group(1).lower()] for m in _RELATIVE_YEAR.finditer(text)}
 
 
 def periods(text: str) -> list[Period]:

@@ -188,3 +188,11 @@ def test_a_sources_own_bracketed_numbers_are_quoted_as_text_never_as_citations()
     assert sorted(re.findall(r'<a class="cite" href="#(src-0-\d+)"', html)) == ["src-0-1", "src-0-2"]  # ours only
     # The citation keeps the quote as the article has it, so the sources panel still finds and marks it.
     assert "glass demand [2].</mark>" in sources_html([(0, answer)])
+
+
+def test_this_year_counts_as_the_year_of_publication() -> None:
+    text = "The Zephyr Quartz Index is up 9% this year. The Zephyr Quartz Index rose 2% in 2029."
+    asked = read_question("zqx gain in 2031", KeywordIndex(["v"], [text]), Glossary({}))
+    table = features(asked, candidates([hit(text, published="2031-07-18")]), np.array([0.5, 0.5]))
+    column = FEATURES.index("names_found")
+    assert table[0][column] > table[1][column]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.timeframes import NOT_YET, nearest_period, periods
+from rag.timeframes import NOT_YET, nearest_period, periods, relative_years
 
 
 def spans(text: str) -> list[tuple[str, int, int, int, int, int | None]]:
@@ -118,3 +118,13 @@ def test_lag_nesting_and_impossible_days() -> None:
     assert nearest_period([quarter, december], "Small caps rose.", "2024-12-10") == december  # the more specific
     (leap,) = periods("on February 29")
     assert leap.covers("2023-03-01")  # no February 29 in 2023: its last day stands in, no ValueError
+
+
+def test_this_year_in_news_names_the_year_it_was_published() -> None:
+    assert relative_years("up 10% this year after a flat last year; next year looks better", "2031-07-18") == {
+        2031, 2030, 2032}  # fmt: skip
+    assert relative_years("up 10% this year", "") == set()  # undated: no year to count from
+    (late,) = periods("the rally in late 2031")
+    assert late.mentioned_in("The index is up 10% this year.", "2031-10-02")
+    assert not late.mentioned_in("The index is up 10% this year.", "2032-01-05")
+    assert not late.mentioned_in("The index is up 10% this year.")
