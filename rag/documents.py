@@ -134,12 +134,22 @@ def _warnings(
         where = source or "the file"
         warnings.append(
             f"{path.name}: no 'published' date in {where}; date filters will skip it "
-            "(give one with --published YYYY-MM-DD)."
+            f"({_how_to_set('published', path)})."
         )
     for key, why in caveats.items():
         if key in metadata and key not in given:
-            warnings.append(f'{path.name}: {key} "{metadata[key]}" is {why}; correct it with --{key} if needed.')
+            warnings.append(
+                f'{path.name}: {key} "{metadata[key]}" is {why}; {_how_to_set(key, path)} if that is wrong.'
+            )
     return warnings
+
+
+def _how_to_set(key: str, path: Path) -> str:
+    """How a user, at the command line or in the UI, gives a file's metadata field a value."""
+    value = "YYYY-MM-DD" if key == "published" else "..."
+    if path.suffix.lower() in {".txt", ".md"}:  # the text reader reads a front-matter header
+        return f"a '{key}: {value}' line in a header at the top of the file sets it"
+    return f"`rag ingest {path.name} --{key} {value}` sets it"
 
 
 def _as_text(key: str, value: object, path: Path, source: str) -> str:

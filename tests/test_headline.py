@@ -76,7 +76,7 @@ def test_a_headerless_file_takes_its_headline_as_title_and_says_so(tmp_path: Pat
     doc = read_document(path)
     assert doc.title == "Regional banks lead small caps higher" and doc.published == ""
     assert any(
-        '"Regional banks lead small caps higher" is the file\'s first line' in w and "--title" in w and "header" in w
+        '"Regional banks lead small caps higher" is the file\'s first line' in w and "'title: ...' line in a header" in w
         for w in doc.warnings
     ), doc.warnings
     assert any("no 'published' date" in w for w in doc.warnings)

@@ -23,10 +23,8 @@ from rag.headline import headline_of
 from rag.readers import METADATA_FIELDS, Extracted
 
 FRONT_MATTER_FIELDS = ("id", *METADATA_FIELDS)
-# The warning reads: 'note.txt: title "Banks rally" is the file's first line, taken as ...; correct it with --title'.
-FIRST_LINE_CAVEAT = (
-    "the file's first line, taken as its headline because the file has no header (a header's 'title:' sets one)"
-)
+# The warning reads: 'note.txt: title "Banks rally" is the file's first line, taken as ...; a 'title:' line ...'.
+FIRST_LINE_CAVEAT = "the file's first line, taken as its headline because the file has no header"
 
 
 def read(data: bytes, path: Path) -> Extracted:
