@@ -73,7 +73,7 @@ def test_uploaded_html_and_pdf_are_indexed_shown_and_kept(served: tuple[str, Ass
     report = out["report"]
     assert 'class="ingest-report ok"' in report and "2 added, 0 updated, 0 removed, 5 unchanged" in report
     assert "<li>added: banks</li>" in report and "<li>added: funding</li>" in report
-    assert "warning: funding.pdf: published 2024-05-02 is the PDF&#x27;s creation date" in report
+    assert "warning: funding.pdf: published &quot;2024-05-02&quot; is the PDF&#x27;s creation date" in report
     assert "7 articles" in out["header"] and "Index ready" in out["header"]
     assert out["publishers"] is not None and "Harbor Street Journal" in out["publishers"]
     assert "2023-12-26 to 2024-12-03" in out["hint"]
