@@ -240,6 +240,7 @@ def shown_output_appears(shown: tuple[str, ...], printed: str) -> list[str]:
     return missing
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", RUNNABLE, ids=str)
 def test_a_command_runs_as_written(command: Command, project: Path, venv: Path) -> None:
     script = "\n".join(["set -e", *command.setup, command.text])
@@ -252,6 +253,7 @@ def test_a_command_runs_as_written(command: Command, project: Path, venv: Path) 
     assert not missing, f"{command}: the doc shows output that was not printed: {missing}\n{out.stdout[-3000:]}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("doc", "line", "block"), [pytest.param(*b, id=f"{b[0]}:{b[1]}") for b in python_blocks()])
 def test_a_python_block_runs_as_written(doc: str, line: int, block: str, project: Path, venv: Path) -> None:
     out = subprocess.run([str(venv / "bin" / "python"), "-c", block], cwd=project, env=environment(project, venv),

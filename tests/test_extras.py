@@ -14,6 +14,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 from evals.report import CHARTS_SKIPPED
 from rag.ui import MISSING_GRADIO
 
@@ -54,6 +56,7 @@ def test_importing_the_ui_without_gradio_names_the_extra() -> None:
     assert out.returncode == 1 and f"ModuleNotFoundError: {MISSING_GRADIO}" in out.stderr
 
 
+@pytest.mark.slow  # a process of its own that loads the model
 def test_the_library_and_rag_ask_load_neither_gradio_nor_matplotlib(built_index: Path, tmp_path: Path) -> None:
     shutil.copytree(built_index, tmp_path / "index")
     env = {**os.environ, "RAG_DATA_DIR": str(tmp_path / "index"), "RAG_CORPUS_DIR": str(CORPUS_DIR),
@@ -69,6 +72,7 @@ def test_the_library_and_rag_ask_load_neither_gradio_nor_matplotlib(built_index:
     assert "27.23" in out.stdout and "Sources:" in out.stdout
 
 
+@pytest.mark.slow  # a process of its own that loads the model
 def test_evals_without_matplotlib_write_the_report_and_say_how_to_get_charts(built_index: Path, tmp_path: Path) -> None:
     questions = tmp_path / "questions.jsonl"
     lines = (PROJECT_DIR / "evals" / "questions.jsonl").read_text(encoding="utf-8").splitlines()
