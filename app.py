@@ -13,8 +13,15 @@ import sys
 
 from rag import Assistant, RagError, Settings
 from rag.redact import redact_logs
-from rag.ui import build_app, launch  # switches Gradio's analytics off before Gradio loads
-from rag.ui.catalog import Catalog
+
+try:
+    from rag.ui import build_app, launch  # switches Gradio's analytics off before Gradio loads
+    from rag.ui.catalog import Catalog
+except ModuleNotFoundError as exc:  # the `ui` extra is not installed: one line, no traceback
+    if exc.name != "gradio":
+        raise
+    print(f"Error: {exc}", file=sys.stderr)
+    sys.exit(2)
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 

@@ -21,9 +21,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from evals import beyond
+from evals import report as report_module
 from evals.dataset import QUESTIONS_PATH, TYPES, load_questions
 from evals.judge import FaithfulnessJudge
-from evals.report import BASELINE_DIR, BEYOND_FILE, RESULTS_DIR, load_baseline, write_report
+from evals.report import BASELINE_DIR, BEYOND_FILE, CHARTS_SKIPPED, RESULTS_DIR, load_baseline, write_report
 from evals.run import run_eval
 from rag.assistant import Assistant
 from rag.errors import ConfigError, RagError
@@ -93,6 +94,8 @@ def _run(args: argparse.Namespace) -> int:
     report = write_report(runs, out, beyond_figures)
     _print_summary(runs)
     print(f"\nreport: {report}")
+    if report_module.plt is None:
+        print(CHARTS_SKIPPED)
     if args.save_baseline:
         BASELINE_DIR.mkdir(parents=True, exist_ok=True)
         for mode in runs:

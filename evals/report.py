@@ -1,4 +1,4 @@
-"""Write a run to evals/results/<timestamp>/: results.json, report.md and PNG charts."""
+"""Write a run to evals/results/<timestamp>/: results.json, report.md and PNG charts (with the `charts` extra)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,19 @@ import json
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
 from evals.beyond import markdown as beyond_markdown
 
-matplotlib.use("Agg")  # files only, no display
-import matplotlib.pyplot as plt  # noqa: E402
+try:  # the `charts` extra: without it the report is written without its charts
+    import matplotlib
+except ModuleNotFoundError as exc:
+    if exc.name != "matplotlib":
+        raise
+    plt = None
+else:
+    matplotlib.use("Agg")  # files only, no display
+    import matplotlib.pyplot as plt
 
+CHARTS_SKIPPED = "Charts skipped: matplotlib is not installed (pip install -e '.[charts]' draws them)."
 RESULTS_DIR = Path(__file__).parent / "results"
 BASELINE_DIR = RESULTS_DIR / "baseline"
 BEYOND_FILE = "beyond.json"  # robustness and public sets (evals/beyond.py), when measured
@@ -34,8 +40,9 @@ def write_report(runs: dict[str, dict[str, Any]], out_dir: Path, beyond: dict[st
         (out_dir / BEYOND_FILE).write_text(json.dumps(beyond, indent=2))
     for mode, run in runs.items():
         (out_dir / f"{mode}.json").write_text(json.dumps(run, indent=2))
-        chart_metrics(run, load_baseline(mode), out_dir / f"metrics_{mode}.png", mode)
-        chart_by_type(run, out_dir / f"by_type_{mode}.png", mode)
+        if plt is not None:
+            chart_metrics(run, load_baseline(mode), out_dir / f"metrics_{mode}.png", mode)
+            chart_by_type(run, out_dir / f"by_type_{mode}.png", mode)
     report = out_dir / "report.md"
     report.write_text(markdown(runs, beyond))
     return report
@@ -61,7 +68,8 @@ def markdown(runs: dict[str, dict[str, Any]], beyond: dict[str, Any] | None = No
             base = _fmt(baseline["summary"].get(metric)) if baseline else "-"
             cells.append(f"{_fmt(runs[mode]['summary'][metric])} ({base})")
         lines.append(f"| {metric} | " + " | ".join(cells) + " |")
-    lines += ["", "Charts: " + ", ".join(f"`metrics_{m}.png`, `by_type_{m}.png`" for m in modes), ""]
+    charts = "Charts: " + ", ".join(f"`metrics_{m}.png`, `by_type_{m}.png`" for m in modes)
+    lines += ["", charts if plt is not None else CHARTS_SKIPPED, ""]
     split_rows = [(mode, split, row) for mode in modes for split, row in runs[mode].get("by_split", {}).items()]
     if split_rows:
         lines += [

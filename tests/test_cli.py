@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from .conftest import CORPUS_DIR, PROJECT_DIR
 from .openai_server import OpenAIServer
 
@@ -66,6 +68,8 @@ def test_a_folder_with_a_bad_file_is_indexed_and_the_command_exits_1(index_copy:
 
 from tests.test_duplicates import GOLDMAN, republished  # noqa: E402 - appended below the original tests
 from tests.test_formats import PDF_LINES, article_html, make_pdf  # noqa: E402
+
+pytestmark = pytest.mark.slow  # every test runs `rag` in a process of its own, which loads the model
 
 
 def test_ingest_help_says_metadata_flags_apply_to_every_file(tmp_path: Path) -> None:

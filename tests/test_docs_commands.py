@@ -38,18 +38,18 @@ DOCS = ["README.md", *sorted(f"docs/{p.name}" for p in (PROJECT_DIR / "docs").gl
 INSTALLS = "creates .venv and installs packages (the test runs inside an installed environment)"
 NEEDS_MODEL = "needs a language model server or an OpenAI key (tests/test_llm_*.py run this path against real servers)"
 NOT_RUNNABLE = {
-    ("README.md", "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/python app.py"):
+    ("README.md", "python3 -m venv .venv && .venv/bin/pip install -e '.[ui]' && .venv/bin/python app.py"):
         INSTALLS + ", then serves the chat until stopped (tests/test_ui_*.py serve the same app)",
     ("README.md", "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/python -m pytest"):
         INSTALLS + ", then runs the whole test suite, this test included (.ci/run runs exactly this line)",
-    ("README.md", "chroma run --path /srv/rag-index --host 127.0.0.1 --port 8000"):
+    ("docs/chroma-server.md", "chroma run --path /srv/rag-index --host 127.0.0.1 --port 8000"):
         "a Chroma server that runs until stopped (tests/chroma_server.py runs `chroma run` for the server-mode tests)",
-    ("README.md", ".venv/bin/python app.py"):
+    ("docs/chroma-server.md", ".venv/bin/python app.py"):
         "serves the chat until stopped, here against a Chroma server (tests/test_ui_*.py serve the same app)",
-    ("README.md", ".venv/bin/python -m evals --answerer llm"): NEEDS_MODEL,
-    ("README.md", ".venv/bin/python -m evals --bench ../shared/bench"):
-        "about 15 minutes on 2 cores over the public sets (docs/evaluation.md has its figures)",
-    ("README.md", ".venv/bin/python -m evals.external squad ../shared/bench/squad_v2"):
+    ("docs/evaluation.md", ".venv/bin/python -m evals --answerer llm"): NEEDS_MODEL,
+    ("docs/evaluation.md", ".venv/bin/python -m evals --bench ../shared/bench"):
+        "about 15 minutes on 2 cores over the public sets (its figures are in the same document)",
+    ("docs/evaluation.md", ".venv/bin/python -m evals.external squad ../shared/bench/squad_v2"):
         "indexes SQuAD 2.0 and asks 600 questions: minutes; tests/test_eval_beyond.py runs a sample",
     ("docs/answering.md", ".venv/bin/pip install -e '.[fit]'"): INSTALLS,
     ("docs/answering.md", ".venv/bin/python -m evals.fit_answer_model --bench ../shared/bench --squad-index /tmp/squad"):
@@ -62,7 +62,7 @@ NOT_RUNNABLE = {
 }  # fmt: skip
 # Whole documents that record the past rather than tell a reader what to run.
 NOT_RUNNABLE_DOCS = {
-    "docs/history.md": "how the eval suite was run in its first version; README's Quality block has today's commands",
+    "docs/history.md": "how the eval suite was run in its first version; docs/evaluation.md's 'Running it' has today's commands",
 }
 # What a command that cannot run in a test looks like: it must be in NOT_RUNNABLE.
 LOOKS_UNRUNNABLE = {
@@ -240,6 +240,7 @@ def shown_output_appears(shown: tuple[str, ...], printed: str) -> list[str]:
     return missing
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", RUNNABLE, ids=str)
 def test_a_command_runs_as_written(command: Command, project: Path, venv: Path) -> None:
     script = "\n".join(["set -e", *command.setup, command.text])
@@ -252,6 +253,7 @@ def test_a_command_runs_as_written(command: Command, project: Path, venv: Path) 
     assert not missing, f"{command}: the doc shows output that was not printed: {missing}\n{out.stdout[-3000:]}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("doc", "line", "block"), [pytest.param(*b, id=f"{b[0]}:{b[1]}") for b in python_blocks()])
 def test_a_python_block_runs_as_written(doc: str, line: int, block: str, project: Path, venv: Path) -> None:
     out = subprocess.run([str(venv / "bin" / "python"), "-c", block], cwd=project, env=environment(project, venv),

@@ -240,6 +240,7 @@ def test_the_minhash_is_stored_once_per_article(tmp_path: Path, corpus_copy: Pat
     assert all(re.fullmatch(r"[A-Za-z0-9+/=]{684}", m["minhash"]) for m in with_hash)
 
 
+@pytest.mark.slow  # ingests several corpora
 def test_a_copy_dated_in_another_period_takes_no_rank_from_that_periods_chunks(
     tmp_path: Path, corpus_copy: Path, local_embedder: LocalMiniLM
 ) -> None:

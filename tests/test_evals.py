@@ -147,6 +147,7 @@ def test_the_gate_refuses_a_run_baseline_or_limits_it_cannot_judge(capsys: pytes
     assert "--gate holds the offline hybrid run to its baseline" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # a small eval run in three modes
 def test_a_run_writes_json_a_report_and_charts_against_the_baseline(built_index: Path, tmp_path: Path) -> None:
     out = tmp_path / "report"
     # A few date and unanswerable questions of each split, copied from the question file as they are.

@@ -110,6 +110,7 @@ def test_a_file_with_a_header_is_not_second_guessed(tmp_path: Path) -> None:
     assert doc.title == "note" and not any("first line" in w for w in doc.warnings)
 
 
+@pytest.mark.slow  # `rag` in processes of its own
 def test_the_cli_prints_the_warning_and_the_answer_cites_the_title(index_copy: Path, tmp_path: Path) -> None:
     path = tmp_path / "nov_note.txt"
     path.write_text("Regional banks lead small caps higher\n\n" + BODY, encoding="utf-8")

@@ -145,6 +145,7 @@ def test_an_ingest_that_fails_halfway_leaves_the_previous_index_answering(tmp_pa
     assert any("(edited later)" in h.text for h in again.retrieve("edited later", k=3))
 
 
+@pytest.mark.slow  # an ingest in a process of its own, killed
 def test_an_ingest_killed_halfway_leaves_the_previous_index_answering(tmp_path: Path, corpus_copy: Path) -> None:
     data = tmp_path / "idx"
     make(data, corpus_copy)

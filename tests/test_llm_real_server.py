@@ -22,7 +22,7 @@ from rag.llm import is_refusal
 from tests.conftest import CORPUS_DIR, LLM_ENVIRONMENT, RememberingEmbedder
 from tests.llama_server import LlamaServer
 
-pytestmark = pytest.mark.llama
+pytestmark = [pytest.mark.llama, pytest.mark.slow]
 
 ANSWER_TOKENS = 96  # keeps a rambling 135M model to a few seconds an answer on 2 cores
 MARKER = re.compile(r"\[(\d+)\]")

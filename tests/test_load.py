@@ -24,6 +24,8 @@ from tests.fakes import HashingEmbedder
 from tests.test_ui_app import ask, client, last_reply
 from tests.ui_helpers import OUTPUT_DIR, free_port
 
+pytestmark = pytest.mark.slow  # 50 users through `python app.py` in its own process
+
 USERS = 50
 DEADLINE_SECONDS = 300
 
@@ -47,6 +49,7 @@ def app_process(index_copy: Path) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=30)
+        process.stdout.close()  # type: ignore[union-attr]
 
 
 def test_fifty_concurrent_users_through_the_chat_app(app_process: str, capsys: pytest.CaptureFixture[str]) -> None:

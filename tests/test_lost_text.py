@@ -14,6 +14,7 @@ BENCH = PROJECT_DIR.parent / "shared" / "bench"
 SAMPLE = 120  # documents per set: the full sets are measured by the script, in docs/ingest.md
 
 
+@pytest.mark.slow  # samples of the public benchmark sets
 @pytest.mark.parametrize("name", sorted(SETS))
 def test_a_sample_of_each_public_set_loses_no_sentence(name: str, tmp_path: Path, local_embedder) -> None:
     documents = list(SETS[name](BENCH))[:: max(1, len(list(SETS[name](BENCH))) // SAMPLE)][:SAMPLE]

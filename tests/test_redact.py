@@ -123,6 +123,7 @@ def test_the_cli_logs_and_prints_no_credentials_at_debug_level(
 # -- through the app, as it is started ------------------------------------------------------------------
 
 
+@pytest.mark.slow  # `python app.py` in its own process
 def test_the_app_logs_and_shows_no_credentials(openai_server: OpenAIServer, index_copy: Path) -> None:
     openai_server.reply("Goldman Sachs sees a 15% upside for the Russell 2000 [1].")
     openai_server.fail(503, echo_headers=True)
@@ -132,7 +133,8 @@ def test_the_app_logs_and_shows_no_credentials(openai_server: OpenAIServer, inde
     process = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=PROJECT_DIR, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
     lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
+    reader = threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True)
+    reader.start()
     seen: list[str] = []
     try:
         deadline = time.monotonic() + 120
@@ -144,6 +146,8 @@ def test_the_app_logs_and_shows_no_credentials(openai_server: OpenAIServer, inde
     finally:
         process.terminate()
         process.wait(timeout=15)
+        reader.join(timeout=15)  # it has read to the end of the output
+        process.stdout.close()
     while not lines.empty():
         seen.append(lines.get())
     output = "".join(seen)

@@ -75,7 +75,7 @@ def place_for(mode: str, tmp_path: Path, server: ChromaServer | None) -> Place:
     return Place(mode, tmp_path / "index", collection, server.url if server else "")
 
 
-@pytest.fixture(params=["embedded", "server"])
+@pytest.fixture(params=["embedded", pytest.param("server", marks=pytest.mark.slow)])  # `chroma run`: slow
 def place(request: pytest.FixtureRequest, tmp_path: Path) -> Place:
     server = request.getfixturevalue("chroma_server") if request.param == "server" else None
     return place_for(request.param, tmp_path, server)
@@ -257,6 +257,7 @@ def test_the_files_of_dropped_generations_are_removed_from_the_folder(tmp_path: 
     assert len(vector_folders) == 1, vector_folders  # only the live generation's
 
 
+@pytest.mark.slow  # a real `chroma run`
 def test_a_lost_reply_to_the_pointer_switch_keeps_the_new_generation_live(
     chroma_server: ChromaServer, tmp_path: Path
 ) -> None:
@@ -318,6 +319,7 @@ def test_a_second_assistant_sees_an_ingest_by_the_first_on_its_next_retrieve(
     assert hits[0].article_id == "quokka"
 
 
+@pytest.mark.slow  # a real `chroma run`
 def test_another_process_ingest_is_seen_by_this_process_next_retrieve(
     chroma_server: ChromaServer, corpus_copy: Path, tmp_path: Path
 ) -> None:
@@ -385,6 +387,7 @@ def test_a_generation_dropped_under_a_reader_is_refreshed_not_fatal(place: Place
 # --- a server that goes away, hangs, or was never there -------------------------------------------------------
 
 
+@pytest.mark.slow  # a real `chroma run`
 def test_a_server_down_mid_session_is_a_clear_error_and_service_resumes_when_it_returns(
     own_server: ChromaServer, corpus_copy: Path, tmp_path: Path
 ) -> None:
@@ -407,6 +410,7 @@ def test_a_server_down_mid_session_is_a_clear_error_and_service_resumes_when_it_
     assert a.ask(question).citations
 
 
+@pytest.mark.slow  # a real `chroma run`
 def test_a_hung_server_times_out_instead_of_hanging(chroma_server: ChromaServer, tmp_path: Path) -> None:
     store = ChunkStore.http(chroma_server.url, name=f"t-{uuid.uuid4().hex[:8]}", timeout=0.5)
     chroma_server.pause()  # the port still accepts connections; nothing answers

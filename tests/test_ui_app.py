@@ -120,6 +120,7 @@ def test_twenty_clients_in_parallel_all_get_answers(ui_url: str) -> None:
     assert all('class="cite"' in r and "15%" in r for r in replies)
 
 
+@pytest.mark.slow  # waits on a hung model / a second app server
 def test_login_is_required_when_auth_is_set(
     built_index: Any, local_embedder: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -178,6 +179,7 @@ def test_model_answers_stream_and_show_tokens_and_notices(
         app.close()
 
 
+@pytest.mark.slow  # waits on a hung model / a second app server
 def test_a_hung_model_does_not_hold_up_questions_that_need_no_model(
     openai_server: OpenAIServer, make_llm_assistant: Callable[..., Assistant]
 ) -> None:

@@ -16,7 +16,7 @@ import pytest
 
 from tests.ui_helpers import CORPUS_QUESTION, OUTPUT_DIR
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ANSWER_TIMEOUT_MS = 30_000
 # Records whether the "searching" or "streaming" state of a reply was ever in the page, since it may

@@ -15,7 +15,7 @@ import pytest
 
 from tests.ui_helpers import OUTPUT_DIR
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 TWO_SOURCES_QUESTION = "How did small caps do compared with big tech in 2024?"
 ANSWER_TIMEOUT_MS = 30_000

@@ -11,9 +11,12 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.conftest import CORPUS_DIR, PROJECT_DIR
 from tests.ui_helpers import free_port
+
+pytestmark = pytest.mark.slow  # `python app.py` in its own process, building an index
 
 START_TIMEOUT = 120  # seconds: the first run embeds the five articles
 
@@ -35,7 +38,8 @@ def test_first_run_builds_the_index_then_serves_the_chat_on_loopback(tmp_path: P
         text=True,
     )
     lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
+    reader = threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True)
+    reader.start()
     seen: list[str] = []
     try:
         deadline = time.monotonic() + START_TIMEOUT
@@ -58,6 +62,9 @@ def test_first_run_builds_the_index_then_serves_the_chat_on_loopback(tmp_path: P
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait(timeout=15)
+        reader.join(timeout=15)  # it has read to the end of the output
+        process.stdout.close()
 
 
 def test_start_up_error_is_a_message_not_a_traceback(tmp_path: Path) -> None:

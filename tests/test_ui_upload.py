@@ -186,6 +186,7 @@ def test_two_files_claiming_one_id_are_both_skipped_and_the_indexed_one_stays(
     assert hit.article_id == "000_c205bd33b4339b3e" and "Someone else" not in hit.text
 
 
+@pytest.mark.slow  # embeds an upload up to its limit
 def test_an_upload_over_its_limits_is_refused_before_anything_is_embedded(tmp_path: Path, corpus_copy: Path) -> None:
     embedder = HashingEmbedder()
     assistant = Assistant(data_dir=tmp_path / "data", corpus_dir=corpus_copy, embedder=embedder, show_progress=False)

@@ -19,6 +19,8 @@ import pytest
 from rag.store import ChunkStore
 from tests.chroma_server import ChromaServer
 
+pytestmark = pytest.mark.slow  # ingests in processes of their own, each loading the model
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 INGEST = textwrap.dedent(
@@ -76,7 +78,7 @@ def start(
     )
 
 
-@pytest.fixture(params=["embedded", "server"])
+@pytest.fixture(params=["embedded", pytest.param("server", marks=pytest.mark.slow)])  # `chroma run`: slow
 def index(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, str, str]:
     """(mode, where, collection name): a folder of its own, or a collection of its own on a real server."""
     name = f"t-{uuid.uuid4().hex[:8]}"

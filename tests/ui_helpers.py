@@ -15,7 +15,7 @@ from rag.settings import Settings
 
 CORPUS_QUESTION = "How much does Goldman Sachs think the Russell 2000 will return in a year's time?"
 UNANSWERABLE_QUESTION = (
-    "What did Tesla deliver in Q2 2024?"  # off-topic; see README, Quality, for what the offline answerer misses
+    "What did Tesla deliver in Q2 2024?"  # off-topic; see docs/evaluation.md for what the offline answerer misses
 )
 REFUSAL_TEXT = "The articles do not say."
 

@@ -17,6 +17,15 @@ import os
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 
+# Gradio is the `ui` extra, not a dependency of the library: say how to get it rather than fail deep inside.
+MISSING_GRADIO = "The chat UI needs Gradio, which is not installed: pip install -e '.[ui]'"
+try:
+    import gradio  # noqa: E402, F401
+except ModuleNotFoundError as exc:
+    if exc.name != "gradio":
+        raise  # Gradio is there but broken: its own message says more than ours would
+    raise ModuleNotFoundError(MISSING_GRADIO, name="gradio") from exc
+
 from rag.ui.app import build_app, launch, parse_auth  # noqa: E402
 
 __all__ = ["build_app", "launch", "parse_auth"]
