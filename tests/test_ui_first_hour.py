@@ -16,7 +16,7 @@ import pytest
 from rag import Assistant
 from tests.ui_helpers import OUTPUT_DIR, serve
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ANSWER_TIMEOUT_MS = 30_000
 UPLOAD_TIMEOUT_MS = 120_000
