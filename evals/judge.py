@@ -20,12 +20,12 @@ import re
 from dataclasses import dataclass
 from string import Template
 
-from rag.chat import ChatModel
-from rag.packing import Source
-from rag.prompts import Message, escape_source_text, format_sources, load_template
+from rag.answer.chat_client import ChatModel
+from rag.answer.packing import Source
+from rag.answer.prompts import Message, escape_source_text, format_sources, load_template
 from rag.records import Answer, Usage
-from rag.sentences import split_sentences
 from rag.settings import Settings
+from rag.text.sentences import split_sentences
 
 JUDGE_TOKENS = 400  # a verdict line per sentence; answers are a few sentences
 _LEADING_MARKERS = re.compile(r"^\s*(?:\[\d+\]\s*)+")

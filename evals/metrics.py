@@ -16,7 +16,7 @@ import re
 
 from evals.dataset import Question
 from rag.records import Answer, Hit
-from rag.sentences import split_sentences
+from rag.text.sentences import split_sentences
 
 MARKER = re.compile(r"\[(\d+)\]")
 

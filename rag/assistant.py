@@ -18,20 +18,20 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from rag.answerer import Answerer
-from rag.conversation import History, KeywordRewriter, LLMRewriter, Rewrite, Rewriter, check_history
-from rag.embeddings import Embedder, make_embedder
+from rag.answer.base import Answerer
+from rag.answer.extractive import ExtractiveAnswerer
+from rag.answer.followups import History, KeywordRewriter, LLMRewriter, Rewrite, Rewriter, check_history
+from rag.answer.prompts import Prompts
 from rag.errors import ConfigError, IndexLost, InputError
-from rag.extractive import ExtractiveAnswerer
-from rag.glossary import default_glossary
-from rag.ingest import ChunkingSettings, IngestReport, ingest
-from rag.prompts import Prompts
-from rag.question_reading import QuestionReader
+from rag.index.embeddings import Embedder, make_embedder
+from rag.index.store import ChunkStore
+from rag.index.view_cache import VIEWS_DIR, ViewCache
+from rag.ingest.pipeline import ChunkingSettings, IngestReport, ingest
+from rag.question.glossary import default_glossary
+from rag.question.reading import QuestionReader
 from rag.records import Answer, Hit, total_usage
-from rag.retrieve import Filters, HybridRetriever, Mode
+from rag.retrieve.hybrid import Filters, HybridRetriever, Mode
 from rag.settings import Settings
-from rag.store import ChunkStore
-from rag.view_cache import VIEWS_DIR, ViewCache
 
 
 @dataclass(frozen=True)
@@ -150,7 +150,7 @@ class Assistant:
 
     def read(self, question: str) -> str:
         """The question as it is searched and answered: typos corrected, short forms spelled out
-        (rag/question_reading.py); as typed when RAG_READ_QUESTIONS is off."""
+        (rag/question/reading.py); as typed when RAG_READ_QUESTIONS is off."""
         return self._reader.read(question) if self.settings.read_questions else question
 
     def _search(self, question: str, *, k: int, filters: Filters | None, mode: Mode) -> list[Hit]:
@@ -235,8 +235,8 @@ def make_answerer(settings: Settings, embedder: Embedder, retriever: HybridRetri
     if not settings.llm_configured:
         return extractive, KeywordRewriter()
     # Here, not at the top: both import openai (about 0.6 s), which an offline answer never uses.
-    from rag.chat import ChatModel
-    from rag.llm import LLMAnswerer
+    from rag.answer.chat_client import ChatModel
+    from rag.answer.model_answerer import LLMAnswerer
 
     model = ChatModel(settings)  # builds its client, and reads the key, on the first call
     prompts = Prompts.load(settings.prompts_dir)

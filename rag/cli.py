@@ -25,11 +25,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from rag.dates import read_bound
-from rag.documents import OVERRIDABLE_FIELDS, check_overrides
 from rag.errors import InputError, RagError
-from rag.filters import Filters
+from rag.ingest.documents import OVERRIDABLE_FIELDS, check_overrides
 from rag.records import Answer
 from rag.redact import redact, redact_logs
+from rag.retrieve.filters import Filters
 from rag.settings import Settings
 
 
@@ -132,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _assistant(args: argparse.Namespace):  # noqa: ANN202 - imported lazily for a fast --help
-    from rag.embeddings import make_embedder
+    from rag.index.embeddings import make_embedder
 
     settings = Settings.from_env(data_dir=args.data_dir, corpus_dir=args.corpus_dir)
     redact_logs(settings)  # before the first request: the HTTP client logs the base URL, credentials and all

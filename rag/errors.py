@@ -14,7 +14,7 @@
     └── BackendError         the language model endpoint failed
         ├── AuthError        the key was refused
         └── UnavailableError timeout, server down, too many retries, a reply that is not JSON,
-                             or the model skipped after failing (the circuit breaker in rag/bounds.py)
+                             or the model skipped after failing (the circuit breaker in rag/answer/bounds.py)
 
 Foreign exceptions (Chroma, OpenAI, OSError) are translated once, where they are
 raised, with `raise X(...) from exc`, so callers only ever catch RagError.
@@ -56,7 +56,7 @@ class IndexLost(IndexError_):
 
 
 class IngestBusy(IndexError_):
-    """Another ingest is writing the same index; one writer at a time (rag/writer_lock.py)."""
+    """Another ingest is writing the same index; one writer at a time (rag/index/writer_lock.py)."""
 
 
 class BackendError(RagError):

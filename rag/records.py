@@ -64,7 +64,7 @@ def indexed_text(header: str, text: str) -> str:
 class Hit:
     """A retrieved chunk with its fused score and its rank in each retriever (1-based; None = not found).
 
-    In hybrid mode `bm25_rank` ranks only the BM25 matches kept for fusion (rag/retrieve.py, KEYWORD_MIN_SHARE).
+    In hybrid mode `bm25_rank` ranks only the BM25 matches kept for fusion (rag/retrieve/hybrid.py, KEYWORD_MIN_SHARE).
     The ranks are over all chunks; for a question naming several periods, fusion counted them within each
     period's chunks, so `score` is not the sum of these ranks' 1 / (rrf_k + rank).
     """
@@ -132,5 +132,5 @@ class Answer:
     seconds: float = 0.0
     dropped_citations: list[int] = field(default_factory=list)  # markers the model wrote that named no source
     # What was searched when it differs from what was asked: a follow-up made standalone, typos corrected,
-    # short forms spelled out (rag/question_reading.py); "" when searched as asked.
+    # short forms spelled out (rag/question/reading.py); "" when searched as asked.
     rewritten_question: str = ""

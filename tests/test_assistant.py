@@ -7,7 +7,7 @@ import re
 import pytest
 
 from rag import REFUSAL, Assistant, InputError, RagError
-from rag.sentences import split_sentences
+from rag.text.sentences import split_sentences
 
 
 def test_answer_has_the_documented_shape(assistant: Assistant) -> None:

@@ -16,9 +16,10 @@ import numpy as np
 import pytest
 
 from rag import Assistant
-from rag.articles import to_article
-from rag.documents import read_document
-from rag.duplicates import (
+from rag.index.embeddings import LocalMiniLM
+from rag.ingest.articles import to_article
+from rag.ingest.documents import read_document
+from rag.ingest.duplicates import (
     THRESHOLD,
     Duplicate,
     decode,
@@ -28,7 +29,6 @@ from rag.duplicates import (
     signature,
     similarity,
 )
-from rag.embeddings import LocalMiniLM
 
 from .conftest import CORPUS_DIR
 from .fakes import HashingEmbedder
@@ -113,7 +113,7 @@ def test_threshold_separates_republished_copies_from_different_stories(tmp_path:
     """The measurement behind THRESHOLD (0.5): copies score 0.7+, the corpus articles 0.05 at most against each other.
 
     (On public text the unrelated side stays low too: no two of the 5,183 SciFact abstracts or the 646 SQuAD
-    paragraphs reach 0.22; see rag/duplicates.py.)
+    paragraphs reach 0.22; see rag/ingest/duplicates.py.)
     """
     bodies = corpus_bodies()
     copies = {}

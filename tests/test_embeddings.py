@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.embeddings import MAX_INPUTS_PER_REQUEST, LocalMiniLM, OpenAIEmbedder
 from rag.errors import ConfigError
+from rag.index.embeddings import MAX_INPUTS_PER_REQUEST, LocalMiniLM, OpenAIEmbedder
 from tests.openai_server import OpenAIServer
 
 

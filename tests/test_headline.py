@@ -1,4 +1,4 @@
-"""A headerless text file takes its first line as title when it reads as a headline (rag/headline.py).
+"""A headerless text file takes its first line as title when it reads as a headline (rag/ingest/headline.py).
 
 All text here is invented.
 """
@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from rag.articles import to_article
-from rag.documents import read_document
-from rag.headline import headline_of, looks_like_headline
+from rag.ingest.articles import to_article
+from rag.ingest.documents import read_document
+from rag.ingest.headline import headline_of, looks_like_headline
 
 from .test_cli import rag
 

@@ -7,14 +7,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import rag.retrieve
-import rag.store
+import rag.index.store
+import rag.retrieve.hybrid
 from rag import Assistant
+from rag.index.store import DenseMatch
+from rag.ingest.sentence_vectors import METADATA_KEY, decode, encode, indexed_sentences
 from rag.records import Chunk
-from rag.retrieve import SENTENCE_WEIGHT, _dense_ranking
-from rag.sentence_vectors import METADATA_KEY, decode, encode, indexed_sentences
-from rag.sentences import split_sentences
-from rag.store import DenseMatch
+from rag.retrieve.hybrid import SENTENCE_WEIGHT, _dense_ranking
+from rag.text.sentences import split_sentences
 from tests.conftest import RememberingEmbedder
 
 from .fakes import HashingEmbedder
@@ -95,7 +95,7 @@ def test_a_chunk_with_one_answering_sentence_outranks_a_nearer_whole(
     a = Assistant(data_dir=tmp_path / "idx", corpus_dir=corpus, embedder=local_embedder, show_progress=False)
     assert [h.article_id for h in a.retrieve(QUESTION, k=2, mode="dense")] == ["mixed", "near"]
     # What the chunk vectors alone say: the short chunk is nearer.
-    monkeypatch.setattr(rag.retrieve, "SENTENCE_WEIGHT", 0.0)
+    monkeypatch.setattr(rag.retrieve.hybrid, "SENTENCE_WEIGHT", 0.0)
     assert [h.article_id for h in a.retrieve(QUESTION, k=2, mode="dense")] == ["near", "mixed"]
 
 
@@ -111,7 +111,7 @@ def test_a_chunk_without_sentence_vectors_keeps_its_own_similarity() -> None:
 def test_an_incremental_ingest_keeps_the_sentence_vectors_of_unchanged_chunks(
     tmp_path: Path, corpus_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(rag.store, "WRITE_BATCH", 2)  # kept chunks are copied in several batches
+    monkeypatch.setattr(rag.index.store, "WRITE_BATCH", 2)  # kept chunks are copied in several batches
     embedder = HashingEmbedder()
     a = Assistant(data_dir=tmp_path / "idx", corpus_dir=corpus_copy, embedder=embedder, show_progress=False)
     before = {c.id: c.metadata[METADATA_KEY] for c, _ in a._store.chunks()}

@@ -23,9 +23,9 @@ import numpy as np
 import pytest
 
 from rag import Assistant, ConfigError, EmbeddingMismatch, IndexError_, IndexLost, StoreUnavailable
-from rag.chroma_client import http_client, persistent_client
-from rag.retrieve import Filters, HybridRetriever
-from rag.store import ChunkStore, GenerationReplaced, StoredChunk
+from rag.index.chroma_client import http_client, persistent_client
+from rag.index.store import ChunkStore, GenerationReplaced, StoredChunk
+from rag.retrieve.hybrid import Filters, HybridRetriever
 from tests.chroma_server import ChromaServer, finishes_within
 from tests.dropping_proxy import DroppingProxy
 from tests.fakes import HashingEmbedder
@@ -242,7 +242,7 @@ def test_a_pointer_to_a_missing_generation_reads_the_newest_complete_one_until_r
     state = place.client().get_collection(f"{place.collection}-state")
     state.modify(metadata={"live": f"{place.collection}-deadbeef", "embedding_model": EMBEDDER.model_id})
     reader = place.store()
-    with caplog.at_level(logging.WARNING, logger="rag.store"):
+    with caplog.at_level(logging.WARNING, logger="rag.index.store"):
         assert reader.generation() == live and reader.count() == 3
     assert "deadbeef, which is missing; reading" in caplog.text
     reader.remove_leftovers()  # what an ingest with nothing to change does: it writes the pointer again

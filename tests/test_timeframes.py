@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.timeframes import NOT_YET, nearest_period, periods
+from rag.question.periods import NOT_YET, nearest_period, periods
 
 
 def spans(text: str) -> list[tuple[str, int, int, int, int, int | None]]:

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from rag.errors import InputError, UnavailableError
-from rag.retrieve import Filters
+from rag.retrieve.hybrid import Filters
 from rag.ui.chat import UNEXPECTED, Turn, history, make_filters, messages, respond, sources, streams
 from tests.ui_helpers import AskingAssistant, StreamingAssistant, answer
 
@@ -44,10 +44,10 @@ def test_stream_is_preferred_and_its_deltas_show_as_they_arrive() -> None:
 
 
 def test_answers_stream_to_the_page_only_when_the_answerer_writes_them_in_pieces() -> None:
-    class Offline:  # like rag.extractive.ExtractiveAnswerer: the whole answer at once
+    class Offline:  # like rag.answer.extractive.ExtractiveAnswerer: the whole answer at once
         name = "extractive"
 
-    class Model(Offline):  # like rag.llm.LLMAnswerer
+    class Model(Offline):  # like rag.answer.model_answerer.LLMAnswerer
         def stream(self, question: str, hits: list) -> Iterator[str]:
             yield question
 

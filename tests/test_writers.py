@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.store import ChunkStore
+from rag.index.store import ChunkStore
 from tests.chroma_server import ChromaServer
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -26,8 +26,8 @@ INGEST = textwrap.dedent(
     import sys, time
     from pathlib import Path
     from rag.errors import RagError
-    from rag.ingest import ChunkingSettings, ingest
-    from rag.store import ChunkStore
+    from rag.ingest.pipeline import ChunkingSettings, ingest
+    from rag.index.store import ChunkStore
     from tests.fakes import HashingEmbedder
 
     mode, where, name, folder, release, wait = sys.argv[1:7]

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.records import Answer, Citation, Hit, Usage
-from rag.retrieve import Filters
+from rag.retrieve.hybrid import Filters
 from rag.settings import Settings
 
 CORPUS_QUESTION = "How much does Goldman Sachs think the Russell 2000 will return in a year's time?"

@@ -21,9 +21,9 @@ from typing import Any
 
 import gradio as gr
 
-from rag.documents import SUPPORTED_SUFFIXES
 from rag.errors import ConfigError
-from rag.retrieve import Filters
+from rag.ingest.documents import SUPPORTED_SUFFIXES
+from rag.retrieve.hybrid import Filters
 from rag.settings import Settings
 from rag.ui.assets import CSS, HEAD, SHOW_PENDING, THEME
 from rag.ui.catalog import Catalog, LiveCatalog, status_html

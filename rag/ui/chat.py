@@ -24,7 +24,7 @@ from typing import Any
 from rag.dates import read_bound
 from rag.errors import InputError, RagError
 from rag.records import Answer
-from rag.retrieve import Filters
+from rag.retrieve.hybrid import Filters
 from rag.ui.render import answer_html, error_html, pending_html, streaming_html
 from rag.ui.sources import sources_html
 from rag.ui.text import flat_text

@@ -21,7 +21,7 @@ import re
 from collections.abc import Sequence
 
 from rag.records import Answer, Citation, Hit
-from rag.sentences import split_sentences
+from rag.text.sentences import split_sentences
 from rag.ui.render import source_anchor
 from rag.ui.text import escape_text, flat_text
 

@@ -32,9 +32,9 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from rag.documents import SUPPORTED_SUFFIXES, is_article_file
 from rag.errors import DocumentError, InputError, RagError
-from rag.ingest import IngestReport
+from rag.ingest.documents import SUPPORTED_SUFFIXES, is_article_file
+from rag.ingest.pipeline import IngestReport
 
 log = logging.getLogger(__name__)
 
