@@ -29,7 +29,7 @@ from rag.index.view_cache import VIEWS_DIR, ViewCache
 from rag.ingest.pipeline import ChunkingSettings, IngestReport, ingest
 from rag.question.glossary import default_glossary
 from rag.question.reading import QuestionReader
-from rag.records import Answer, Hit, total_usage
+from rag.records import Answer, ChunkMeta, Hit, total_usage
 from rag.retrieve.hybrid import Filters, HybridRetriever, Mode
 from rag.settings import Settings
 
@@ -210,7 +210,7 @@ class Assistant:
         """The live index generation: it changes with every ingest that changed something; None when empty."""
         return self._store.generation()
 
-    def indexed_chunks(self) -> list[dict[str, Any]]:
+    def indexed_chunks(self) -> list[ChunkMeta]:
         """The metadata of every live chunk (article_id, title, publisher, published, ...), from memory."""
         self._retriever.refresh()
         return self._retriever.chunk_metadata()

@@ -41,8 +41,8 @@ def test_first_assistant_ingests_the_corpus_and_records_metadata(tmp_path: Path,
     goldman = [h for h in hits if h.article_id == "000_c205bd33b4339b3e"][0]
     assert (goldman.publisher, goldman.published) == ("Moomoo News Global", "2024-01-10")
     chunk = a._retriever.chunk(goldman.chunk_id)
-    assert chunk.metadata["published_int"] == 20240110
-    assert chunk.metadata["tokens"] > 0 and chunk.metadata["position"] >= 0
+    assert chunk.metadata.published_int == 20240110
+    assert chunk.metadata.tokens > 0 and chunk.metadata.position >= 0
 
 
 def test_ingesting_the_same_corpus_twice_changes_nothing(tmp_path: Path, corpus_copy: Path) -> None:

@@ -268,7 +268,12 @@ def test_the_model_path_does_not_import_the_extractive_chooser() -> None:
         tree = ast.parse((rag_dir / f"{module.removeprefix('rag.').replace('.', '/')}.py").read_text())
         found = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
         # `from rag.answer import answer_types` names a module too; names that are not modules are skipped below
-        found |= {f"{n.module}.{a.name}" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module for a in n.names}
+        found |= {
+            f"{n.module}.{a.name}"
+            for n in ast.walk(tree)
+            if isinstance(n, ast.ImportFrom) and n.module
+            for a in n.names
+        }
         found |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         return {m for m in found if m.startswith("rag.")}
 

@@ -11,7 +11,7 @@ import rag.index.store
 import rag.retrieve.hybrid
 from rag import Assistant
 from rag.index.store import DenseMatch
-from rag.ingest.sentence_vectors import METADATA_KEY, decode, encode, indexed_sentences
+from rag.ingest.sentence_vectors import decode, encode, indexed_sentences
 from rag.records import Chunk
 from rag.retrieve.hybrid import SENTENCE_WEIGHT, _dense_ranking
 from rag.text.sentences import split_sentences
@@ -62,12 +62,12 @@ def test_each_sentence_is_embedded_alone() -> None:
 
 def test_ingest_keeps_each_chunks_sentence_vectors(assistant: Assistant, local_embedder: RememberingEmbedder) -> None:
     stored = next(c for c, _ in assistant._store.chunks())
-    rows = decode(stored.metadata[METADATA_KEY])
+    rows = decode(stored.metadata.sentence_vectors)
     expected = local_embedder.embed(split_sentences(stored.text))
     assert rows is not None and rows.shape == expected.shape
     assert np.allclose(rows, expected, atol=2e-3)
     # Retrieval and the catalogue read the chunk table without them.
-    assert all(METADATA_KEY not in m for m in assistant.indexed_chunks())
+    assert all(m.sentence_vectors == "" for m in assistant.indexed_chunks())
 
 
 def test_the_dense_score_blends_the_chunk_with_its_best_sentence(
@@ -78,7 +78,7 @@ def test_the_dense_score_blends_the_chunk_with_its_best_sentence(
     q = local_embedder.embed([assistant.read(question)])[0]
     for hit in hits:
         chunk = assistant._retriever.chunk(hit.chunk_id)
-        whole = float(local_embedder.embed([f"{chunk.metadata['header']}\n{chunk.text}"])[0] @ q)
+        whole = float(local_embedder.embed([f"{chunk.metadata.header}\n{chunk.text}"])[0] @ q)
         best = float(np.max(local_embedder.embed(split_sentences(chunk.text)) @ q))
         assert hit.dense_similarity == pytest.approx((1 - SENTENCE_WEIGHT) * whole + SENTENCE_WEIGHT * best, abs=2e-3)
     assert [h.dense_rank for h in hits] == [1, 2, 3, 4, 5]
@@ -114,11 +114,11 @@ def test_an_incremental_ingest_keeps_the_sentence_vectors_of_unchanged_chunks(
     monkeypatch.setattr(rag.index.store, "WRITE_BATCH", 2)  # kept chunks are copied in several batches
     embedder = HashingEmbedder()
     a = Assistant(data_dir=tmp_path / "idx", corpus_dir=corpus_copy, embedder=embedder, show_progress=False)
-    before = {c.id: c.metadata[METADATA_KEY] for c, _ in a._store.chunks()}
+    before = {c.id: c.metadata.sentence_vectors for c, _ in a._store.chunks()}
     path = corpus_copy / "002_263abbe24ab8791b.txt"
     path.write_text(path.read_text().replace("Tom Lee", "Thomas Lee"))
     a.ingest([corpus_copy], sync=True)
-    after = {c.id: c.metadata.get(METADATA_KEY) for c, _ in a._store.chunks()}
+    after = {c.id: c.metadata.sentence_vectors for c, _ in a._store.chunks()}
     kept = before.keys() & after.keys()
     assert kept and all(after[cid] == before[cid] for cid in kept)  # copied, not embedded again
     assert all(decode(vectors) is not None for vectors in after.values())

@@ -25,6 +25,7 @@ import pytest
 from rag import Assistant, ConfigError, EmbeddingMismatch, IndexError_, IndexLost, StoreUnavailable
 from rag.index.chroma_client import http_client, persistent_client
 from rag.index.store import ChunkStore, GenerationReplaced, StoredChunk
+from rag.records import ChunkMeta
 from rag.retrieve.hybrid import Filters, HybridRetriever
 from tests.chroma_server import ChromaServer, finishes_within
 from tests.dropping_proxy import DroppingProxy
@@ -92,7 +93,7 @@ EMBEDDER = HashingEmbedder()
 
 def chunks(*specs: tuple[str, str, str, int]) -> tuple[list[StoredChunk], np.ndarray]:
     """(id, text, publisher, published_int) -> chunks with the metadata retrieval filters on, and their vectors."""
-    made = [StoredChunk(cid, text, {"article_id": cid, "publisher": pub, "published_int": date})
+    made = [StoredChunk(cid, text, ChunkMeta(article_id=cid, publisher=pub, published_int=date))
             for cid, text, pub, date in specs]  # fmt: skip
     return made, EMBEDDER.embed([c.text for c in made])
 
@@ -127,7 +128,7 @@ def test_swapped_in_chunks_are_counted_read_and_queried_with_filters(store: Chun
     swap(store, THREE)
     assert store.count() == 3 and store.live_model() == EMBEDDER.model_id
     read = {c.id: (c, v) for c, v in store.chunks(with_embeddings=True)}
-    assert read["b"][0].text == THREE[0][1].text and read["b"][0].metadata["publisher"] == "Yahoo Finance"
+    assert read["b"][0].text == THREE[0][1].text and read["b"][0].metadata.publisher == "Yahoo Finance"
     assert np.allclose(read["c"][1], THREE[1][2], atol=1e-6)
 
     query = EMBEDDER.embed(["Russell 2000 Goldman"])[0]

@@ -39,7 +39,7 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -58,6 +58,7 @@ from rag.index.chroma_client import (
     unavailable,
 )
 from rag.index.writer_lock import DEFAULT_WAIT_SECONDS, FolderLock, ServerLease, WriterLock
+from rag.records import ChunkMeta
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ def generation_name(collection: str) -> str:
 class StoredChunk:
     id: str
     text: str
-    metadata: dict[str, Any]
+    metadata: ChunkMeta
 
 
 @dataclass(frozen=True)
@@ -196,7 +197,7 @@ class ChunkStore:
                 return
             vectors = batch["embeddings"] if with_embeddings else [None] * len(batch["ids"])
             for cid, text, metadata, vector in zip(batch["ids"], batch["documents"], batch["metadatas"], vectors):
-                yield StoredChunk(cid, text, dict(metadata)), vector
+                yield StoredChunk(cid, text, ChunkMeta.from_chroma(metadata)), vector
             offset += len(batch["ids"])
 
     def query(
@@ -225,12 +226,13 @@ class ChunkStore:
         new_chunks: list[StoredChunk],
         new_vectors: np.ndarray,
         model_id: str,
-        relabel: Mapping[str, Mapping[str, Any]] | None = None,
+        duplicate_of: Mapping[str, str] | None = None,
     ) -> None:
         """Make the live set `keep_ids` (copied from the live generation) plus `new_chunks`, atomically.
 
-        `relabel` updates the metadata of kept chunks by article id as they are copied (a story's
-        canonical article changed), so their vectors are reused, never embedded again.
+        `duplicate_of` gives kept chunks a new canonical article by article id as they are copied (a story's
+        canonical article changed; "" when the article itself now is), so their vectors are reused, never
+        embedded again.
         """
         old = self._generation_or_none()
         fresh = generation_name(self._name)
@@ -241,9 +243,9 @@ class ChunkStore:
         )
         try:
             if keep_ids:
-                relabel = relabel or {}
+                canonical = duplicate_of or {}
                 kept = (
-                    (_relabelled(c, relabel.get(c.metadata.get("article_id", ""))), v)
+                    (_relabelled(c, canonical.get(c.metadata.article_id)), v)
                     for c, v in self.chunks(with_embeddings=True, generation=old)
                     if c.id in keep_ids
                 )
@@ -369,7 +371,7 @@ class ChunkStore:
                 collection.add,
                 ids=[c.id for c in part],
                 documents=[c.text for c in part],
-                metadatas=[c.metadata for c in part],
+                metadatas=[c.metadata.to_chroma() for c in part],
                 embeddings=vectors[i : i + WRITE_BATCH].tolist(),
             )
             self._guard(add)
@@ -437,5 +439,7 @@ def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield batch
 
 
-def _relabelled(chunk: StoredChunk, updates: Mapping[str, Any] | None) -> StoredChunk:
-    return StoredChunk(chunk.id, chunk.text, {**chunk.metadata, **updates}) if updates else chunk
+def _relabelled(chunk: StoredChunk, duplicate_of: str | None) -> StoredChunk:
+    if duplicate_of is None:
+        return chunk
+    return StoredChunk(chunk.id, chunk.text, replace(chunk.metadata, duplicate_of=duplicate_of))

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from rag.index.bm25 import INDEX_VERSION, KeywordIndex, OutdatedIndex, saved_version
 from rag.index.store import GENERATION_SUFFIX, StoredChunk, generation_name
+from rag.records import ChunkMeta
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ class ViewCache:
                 chunks = {}
                 for line in lines:
                     row = json.loads(line)
-                    chunks[row["id"]] = StoredChunk(row["id"], row["text"], row["metadata"])
+                    chunks[row["id"]] = StoredChunk(row["id"], row["text"], ChunkMeta.from_chroma(row["metadata"]))
             keyword = KeywordIndex.load(place, list(chunks))
         except OutdatedIndex as exc:  # an upgrade changed what the index holds: expected, not damage
             log.info("Rebuilding the index cache %s (%s).", place, exc)
@@ -88,7 +89,9 @@ class ViewCache:
             staging.mkdir(parents=True)
             with (staging / CHUNKS_FILE).open("w", encoding="utf-8") as out:
                 for chunk in chunks.values():
-                    out.write(json.dumps({"id": chunk.id, "text": chunk.text, "metadata": chunk.metadata}) + "\n")
+                    out.write(
+                        json.dumps({"id": chunk.id, "text": chunk.text, "metadata": chunk.metadata.to_chroma()}) + "\n"
+                    )
             keyword.save(staging)
             (staging / CHECKSUM_FILE).write_text(_digest(staging), encoding="utf-8")
             staging.rename(self.folder / generation)

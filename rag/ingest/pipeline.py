@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +41,7 @@ from rag.ingest.chunking import chunk_article
 from rag.ingest.documents import find_documents
 from rag.ingest.duplicates import Duplicate
 from rag.ingest.sentence_vectors import indexed_sentences
-from rag.records import Article, Chunk, content_hash
+from rag.records import Article, Chunk, ChunkMeta, content_hash
 
 PIPELINE_VERSION = "6"  # bump when reading, cleaning, chunking or chunk metadata change: every article is re-chunked
 EMBED_BATCH = 64
@@ -244,14 +244,14 @@ def _ingest_articles(
         vectors, sentences = _embed([c for _, c in new_chunks], embedder, progress, keep_alive=store.writer.check)
         stored = []
         for (a, c), encoded in zip(new_chunks, sentences):
-            metadata = chunk_metadata(a, c, chunking.version(a), label.get(a.id, ""), signatures[a.id])
-            stored.append(StoredChunk(c.id, c.text, {**metadata, sentence_vectors.METADATA_KEY: encoded}))
+            meta = chunk_meta(a, c, chunking.version(a), label.get(a.id, ""), signatures[a.id])
+            stored.append(StoredChunk(c.id, c.text, replace(meta, sentence_vectors=encoded)))
         store.swap_in(
             keep_ids=keep_ids,
             new_chunks=stored,
             new_vectors=vectors,
             model_id=embedder.model_id,
-            relabel={article_id: {"duplicate_of": canonical} for article_id, canonical in refile.items()},
+            duplicate_of=refile,
         )
         report.chunks_embedded = len(new_chunks)
     else:
@@ -261,33 +261,31 @@ def _ingest_articles(
     return report
 
 
-def chunk_metadata(
+def chunk_meta(
     article: Article,
     chunk: Chunk,
     version: str,
     duplicate_of: str = "",
     signature: np.ndarray | None = None,
-) -> dict[str, Any]:
-    # Chroma metadata values cannot be None: unknown text is "" and an unknown date is 0.
-    metadata = {
-        "article_id": article.id,
-        "title": article.title,
-        "publisher": article.publisher,
-        "author": article.author,
-        "published": article.published,
-        "published_int": article.published_int,
-        "url": article.url,
-        "position": chunk.position,
-        "tokens": chunk.tokens,
-        "header": chunk.header,
-        "source_path": article.source_path,
-        "version": version,
-        "duplicate_of": duplicate_of,
-    }
-    if signature is not None and chunk.position == 0:
-        # Once per article is enough to find duplicates at the next ingest; on every chunk it would be 684 bytes each.
-        metadata["minhash"] = duplicates.encode(signature)
-    return metadata
+) -> ChunkMeta:
+    # Once per article is enough to find duplicates at the next ingest; on every chunk it would be 684 bytes each.
+    minhash = duplicates.encode(signature) if signature is not None and chunk.position == 0 else ""
+    return ChunkMeta(
+        article_id=article.id,
+        title=article.title,
+        publisher=article.publisher,
+        author=article.author,
+        published=article.published,
+        published_int=article.published_int,
+        url=article.url,
+        position=chunk.position,
+        tokens=chunk.tokens,
+        header=chunk.header,
+        source_path=article.source_path,
+        version=version,
+        duplicate_of=duplicate_of,
+        minhash=minhash,
+    )
 
 
 def load_articles(
@@ -334,12 +332,12 @@ def _indexed_articles(store: ChunkStore) -> dict[str, dict[str, Any]]:
     for chunk, _ in store.chunks():
         m = chunk.metadata
         entry = indexed.setdefault(
-            m["article_id"],
-            {"version": m.get("version"), "source_path": m.get("source_path", ""), "chunk_ids": [],
-             "published": m.get("published", ""), "duplicate_of": m.get("duplicate_of", ""), "minhash": ""},
+            m.article_id,
+            {"version": m.version, "source_path": m.source_path, "chunk_ids": [],
+             "published": m.published, "duplicate_of": m.duplicate_of, "minhash": ""},
         )  # fmt: skip
         entry["chunk_ids"].append(chunk.id)
-        entry["minhash"] = entry["minhash"] or m.get("minhash", "")
+        entry["minhash"] = entry["minhash"] or m.minhash
     return indexed
 
 

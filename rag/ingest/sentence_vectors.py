@@ -22,8 +22,6 @@ import numpy as np
 from rag.records import Chunk
 from rag.text.sentences import split_sentences
 
-METADATA_KEY = "sentence_vectors"
-
 
 def indexed_sentences(chunk: Chunk) -> list[str]:
     """The texts embedded for `chunk`'s sentences: each sentence alone (the whole chunk when it has none)."""

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rag.errors import InputError
+
+if TYPE_CHECKING:
+    from rag.records import ChunkMeta
 
 
 @dataclass(frozen=True)
@@ -52,15 +55,15 @@ class Filters:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
-    def admits(self, metadata: dict[str, Any]) -> bool:
-        date = int(metadata.get("published_int", 0))
+    def admits(self, metadata: ChunkMeta) -> bool:
+        date = metadata.published_int
         if (self.published_from or self.published_to) and date <= 0:
             return False
         if self.published_from and date < _as_int(self.published_from):
             return False
         if self.published_to and date > _as_int(self.published_to):
             return False
-        return not self.publishers or metadata.get("publisher") in self.publishers
+        return not self.publishers or metadata.publisher in self.publishers
 
 
 def _as_int(iso: str) -> int:

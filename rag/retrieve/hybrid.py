@@ -30,9 +30,9 @@ that retrieve refresh and try once more.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
@@ -44,7 +44,7 @@ from rag.index.view_cache import ViewCache
 from rag.ingest import sentence_vectors
 from rag.question.periods import Period, nearest_period, periods
 from rag.question.spelling import SpellingCorrector
-from rag.records import Hit, indexed_text
+from rag.records import ChunkMeta, Hit, indexed_text
 from rag.retrieve.filters import Filters
 
 Mode = Literal["hybrid", "dense", "bm25"]
@@ -80,11 +80,10 @@ def _view(generation: str | None, chunks: dict[str, StoredChunk], keyword: Keywo
     table: dict[str, StoredChunk] = {}
     sentences: dict[str, np.ndarray] = {}
     for cid, chunk in chunks.items():
-        metadata = dict(chunk.metadata)
-        rows = sentence_vectors.decode(metadata.pop(sentence_vectors.METADATA_KEY, None))
+        rows = sentence_vectors.decode(chunk.metadata.sentence_vectors)
         if rows is not None:
             sentences[cid] = rows
-        table[cid] = StoredChunk(chunk.id, chunk.text, metadata)
+        table[cid] = StoredChunk(chunk.id, chunk.text, replace(chunk.metadata, sentence_vectors=""))
     return IndexView(generation, table, keyword, sentences)
 
 
@@ -103,8 +102,8 @@ class HybridRetriever:
     def keyword(self) -> KeywordIndex:
         return self._view.keyword
 
-    def chunk_metadata(self) -> list[dict[str, Any]]:
-        return [dict(c.metadata) for c in self._view.chunks.values()]
+    def chunk_metadata(self) -> list[ChunkMeta]:
+        return [c.metadata for c in self._view.chunks.values()]
 
     def chunk(self, chunk_id: str) -> StoredChunk:
         return self._view.chunks[chunk_id]
@@ -132,7 +131,7 @@ class HybridRetriever:
             return cached
         chunks = {c.id: c for c, _ in self._store.chunks(generation=generation)}
         ids = list(chunks)
-        keyword = KeywordIndex(ids, [indexed_text(chunks[i].metadata.get("header", ""), chunks[i].text) for i in ids])
+        keyword = KeywordIndex(ids, [indexed_text(chunks[i].metadata.header, chunks[i].text) for i in ids])
         if self._cache and generation:
             self._cache.save(generation, chunks, keyword)
         return chunks, keyword
@@ -155,7 +154,7 @@ class HybridRetriever:
         kept = self._speller
         if kept is not None and kept[0] == view.generation:
             return kept[1]
-        texts = (indexed_text(c.metadata.get("header", ""), c.text) for c in view.chunks.values())
+        texts = (indexed_text(c.metadata.header, c.text) for c in view.chunks.values())
         built = SpellingCorrector.from_texts(texts)
         with self._lock:
             if self._view.generation == view.generation:
@@ -311,7 +310,7 @@ def _ranks_within_periods(ranked: list[str], nearest: dict[str, Period | None]) 
 
 
 def _nearest(chunk: StoredChunk, named: list[Period]) -> Period | None:
-    return nearest_period(named, chunk.text, chunk.metadata.get("published", ""))
+    return nearest_period(named, chunk.text, chunk.metadata.published)
 
 
 def _ranked(scores: dict[str, float], *, ties: dict[str, float] | None = None) -> list[str]:
@@ -329,8 +328,8 @@ def _one_copy_per_story(ranked: list[str], chunks: dict[str, StoredChunk]) -> li
 
         ranked [copy#0, other#2, canon#0], copy.duplicate_of = canon -> [other#2, canon#0]
     """
-    article = {cid: chunks[cid].metadata["article_id"] for cid in ranked}
-    story = {cid: chunks[cid].metadata.get("duplicate_of") or article[cid] for cid in ranked}
+    article = {cid: chunks[cid].metadata.article_id for cid in ranked}
+    story = {cid: chunks[cid].metadata.duplicate_of or article[cid] for cid in ranked}
     shown = {story[cid]: story[cid] for cid in ranked if article[cid] == story[cid]}
     for cid in ranked:
         shown.setdefault(story[cid], article[cid])
@@ -348,12 +347,12 @@ def _hit(
     m = chunk.metadata
     return Hit(
         chunk_id=chunk.id,
-        article_id=m["article_id"],
-        title=m.get("title", ""),
-        publisher=m.get("publisher", ""),
-        published=m.get("published", ""),
+        article_id=m.article_id,
+        title=m.title,
+        publisher=m.publisher,
+        published=m.published,
         text=chunk.text,
-        position=int(m.get("position", 0)),
+        position=m.position,
         score=score,
         dense_rank=dense_rank,
         bm25_rank=bm25_rank,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rag.errors import RagError
+from rag.records import ChunkMeta
 from rag.ui.render import backend_label
 from rag.ui.text import flat_text
 
@@ -29,13 +30,13 @@ class Catalog:
     @classmethod
     def of(cls, assistant: Any) -> Catalog:
         # From the metadata the assistant already holds in memory for BM25: no extra pass over the store.
-        articles: dict[str, dict[str, Any]] = {}
+        articles: dict[str, ChunkMeta] = {}
         passages = 0
         for metadata in assistant.indexed_chunks():
             passages += 1
-            articles.setdefault(metadata.get("article_id", ""), metadata)
-        publishers = sorted({m.get("publisher", "") for m in articles.values()} - {""}, key=str.casefold)
-        dates = sorted(d for m in articles.values() if (d := m.get("published", "")))
+            articles.setdefault(metadata.article_id, metadata)
+        publishers = sorted({m.publisher for m in articles.values()} - {""}, key=str.casefold)
+        dates = sorted(m.published for m in articles.values() if m.published)
         return cls(len(articles), passages, publishers, dates[0] if dates else "", dates[-1] if dates else "")
 
 
