@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from rag.answer.markers import marker
 from rag.dates import read_bound
 from rag.errors import InputError, RagError
 from rag.ingest.documents import OVERRIDABLE_FIELDS, check_overrides
@@ -220,7 +221,7 @@ def format_answer(answer: Answer) -> str:
         lines += ["", "Sources:"]
         for c in answer.citations:
             date = c.published or "undated"
-            lines.append(f"  [{c.n}] {c.title} ({c.publisher or 'unknown publisher'}, {date})")
+            lines.append(f"  {marker(c.n)} {c.title} ({c.publisher or 'unknown publisher'}, {date})")
     lines += ["", f"({answer.backend}, {answer.seconds * 1000:.0f} ms)"]
     return "\n".join(lines)
 

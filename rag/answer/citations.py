@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from rag.answer.markers import MARKER, marker_numbers
+from rag.answer.markers import LEADING, MARKER, REPEATED, cited_numbers, marker, marker_numbers, without_markers
 from rag.answer.packing import Source
 from rag.records import Citation
 from rag.text.sentences import split_sentences
@@ -39,9 +39,6 @@ LEXICAL_SUPPORT = 0.6
 SEMANTIC_SUPPORT = 0.55
 
 _GROUP = re.compile(r"(\s*)" + MARKER.pattern)  # [3] or [1, 2], with the space before it
-_MARKER = re.compile(r"\[(\d+)\]")
-_REPEATED = re.compile(r"(\[\d+\])(?:\s*\1)+")  # "[1][1]" -> "[1]"
-_LEADING_MARKERS = re.compile(r"^(?:\s*\[\d+\])+\s*")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 # Words of attribution the model adds around a fact ("according to", "reported"): not content to look up.
 _ATTRIBUTION_TERMS = frozenset(
@@ -94,9 +91,9 @@ def resolve(text: str, sources: list[Source], embed: Callable[[list[str]], np.nd
             kept.append(renumbered.setdefault(n, len(renumbered) + 1))
         if not kept:  # the whole marker goes, with the space before it, unless that space ends a paragraph
             return match.group(1) if "\n" in match.group(1) else ""
-        return match.group(1) + "".join(f"[{n}]" for n in dict.fromkeys(kept))
+        return match.group(1) + "".join(marker(n) for n in dict.fromkeys(kept))
 
-    text = _REPEATED.sub(r"\1", _GROUP.sub(rewrite, text)).strip()
+    text = REPEATED.sub(r"\1", _GROUP.sub(rewrite, text)).strip()  # "[1][1]" -> "[1]"
     cited = {ours: by_number[theirs] for theirs, ours in renumbered.items()}
     sentences = answer_sentences(text)
     checks = _check(sentences, cited, embed)
@@ -111,12 +108,12 @@ def answer_sentences(text: str) -> list[tuple[str, tuple[int, ...]]]:
     """
     pieces: list[tuple[str, list[int]]] = []
     for sentence in split_sentences(text):
-        lead = _LEADING_MARKERS.match(sentence)
+        lead = LEADING.match(sentence)
         if lead and pieces:
-            pieces[-1][1].extend(int(n) for n in _MARKER.findall(lead.group()))
+            pieces[-1][1].extend(cited_numbers(lead.group()))
             sentence = sentence[lead.end() :]
         if sentence.strip():
-            pieces.append((sentence, [int(n) for n in _MARKER.findall(sentence)]))
+            pieces.append((sentence, cited_numbers(sentence)))
     return [(s, tuple(dict.fromkeys(ns))) for s, ns in pieces]
 
 
@@ -146,7 +143,7 @@ def _check(
     checks = []
     to_embed: list[tuple[int, str, list[str]]] = []  # (index in checks, sentence, chunk texts it cites)
     for sentence, ns in sentences:
-        claim = _MARKER.sub("", sentence)
+        claim = without_markers(sentence)
         if not ns:
             if numbers(claim):
                 checks.append(Support(sentence, ()))
@@ -173,7 +170,7 @@ def _citation(n: int, source: Source, sentences: list[str]) -> Citation:
     own = [(s, hit) for hit in source.hits for s in split_sentences(hit.text)]
     quoted: dict[str, str] = {}  # sentence -> chunk id, in order of first use
     for sentence in sentences if own else []:
-        claim = _MARKER.sub("", sentence)
+        claim = without_markers(sentence)
         claim_terms, claim_numbers = set(terms(claim)), numbers(claim)
         # Shared figures count twice over shared words: "3.25%" finds its sentence better than "rates" does.
         overlap, best, hit = max(

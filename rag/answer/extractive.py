@@ -23,7 +23,7 @@ import numpy as np
 
 from rag.answer.answer_model import QUESTION_FEATURES, AnswerModel, default_model
 from rag.answer.base import REFUSAL
-from rag.answer.markers import defuse
+from rag.answer.markers import defuse, marker
 from rag.answer.sentence_features import (
     FEATURES,
     Candidate,
@@ -251,7 +251,7 @@ def compose(chosen: list[ScoredSentence]) -> tuple[str, list[Citation]]:
     by_article: dict[str, tuple[Hit, list[str]]] = {}
     for chunk_id, n in numbers.items():
         hit = hits[chunk_id]
-        quoted = " ".join(f"{defuse(q)} [{n}]" for q in quotes[chunk_id])
+        quoted = " ".join(f"{defuse(q)} {marker(n)}" for q in quotes[chunk_id])
         by_article.setdefault(hit.article_id, (hit, []))[1].append(quoted)
     # defuse: a title may hold "[1]" too
     parts = [f"{defuse(attribution(hit))}: {' '.join(quoted)}" for hit, quoted in by_article.values()]

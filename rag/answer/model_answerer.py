@@ -21,7 +21,7 @@ from rag.answer.base import REFUSAL, Answerer
 from rag.answer.chat_client import ChatModel, Completion, count_messages
 from rag.answer.citations import resolve
 from rag.answer.evidence_gate import DEFAULT_MIN_EVIDENCE, has_evidence
-from rag.answer.markers import MARKER
+from rag.answer.markers import MARKER, marker
 from rag.answer.packing import Source, pack
 from rag.answer.prompts import Prompts
 from rag.errors import ConfigError, UnavailableError
@@ -119,7 +119,7 @@ class LLMAnswerer:
         resolved = resolve(completion.text, sources, self._embed)
         notices = []
         if resolved.dropped:
-            markers = ", ".join(f"[{n}]" for n in resolved.dropped)
+            markers = ", ".join(marker(n) for n in resolved.dropped)
             notices.append(f"Removed citation {markers}: the model cited a source it was not given.")
         if not resolved.citations:
             notices.append("The model cited none of the sources; check this answer against them.")
