@@ -13,12 +13,12 @@ for a local server), else the offline extractive one; `Answer.backend` says whic
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from rag.answer.base import Answerer
+from rag.answer.base import Answerer, StreamingAnswerer
 from rag.answer.extractive import ExtractiveAnswerer
 from rag.answer.followups import History, KeywordRewriter, LLMRewriter, Rewrite, Rewriter, check_history
 from rag.answer.prompts import Prompts
@@ -80,6 +80,12 @@ class Assistant:
     def backend(self) -> str:
         return self.answerer.name
 
+    @property
+    def streams(self) -> bool:
+        """Whether answers arrive in pieces worth showing as they come: a model's do; the offline answerer
+        writes the whole answer at once (and `stream` then yields it in one piece)."""
+        return isinstance(self.answerer, StreamingAnswerer)
+
     def ask(
         self,
         question: str,
@@ -112,13 +118,12 @@ class Assistant:
         return self._stream(turn)
 
     def _stream(self, turn: _Turn) -> Iterator[str | Answer]:
-        stream = getattr(self.answerer, "stream", None)
-        if stream is None:  # an answerer that cannot stream says everything at once
+        if not isinstance(self.answerer, StreamingAnswerer):  # it says everything at once
             answer = self.answerer.answer(turn.rewrite.question, turn.hits)
             yield answer.text
             yield self._finish(answer, turn)
             return
-        for part in stream(turn.rewrite.question, turn.hits):
+        for part in self.answerer.stream(turn.rewrite.question, turn.hits):
             yield self._finish(part, turn) if isinstance(part, Answer) else part
 
     def _prepare(
@@ -160,7 +165,7 @@ class Assistant:
 
     def ingest(
         self,
-        paths: list[str | Path] | str | Path,
+        paths: Sequence[str | Path] | str | Path,
         *,
         sync: bool = False,
         rebuild: bool = False,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Iterator
+from typing import Protocol, runtime_checkable
 
 from rag.records import Answer, Hit
 
@@ -14,3 +15,10 @@ class Answerer(Protocol):
     name: str  # what `Answer.backend` reports, e.g. "extractive" or "openai:gpt-4o-mini"
 
     def answer(self, question: str, hits: list[Hit]) -> Answer: ...
+
+
+@runtime_checkable
+class StreamingAnswerer(Answerer, Protocol):
+    """An answerer whose answer arrives in pieces (a model writing it): text deltas, then the Answer."""
+
+    def stream(self, question: str, hits: list[Hit]) -> Iterator[str | Answer]: ...

@@ -34,7 +34,8 @@ from tqdm import tqdm
 
 from rag.errors import DocumentError, IndexLost, RagError
 from rag.index.embeddings import Embedder
-from rag.index.store import ChunkStore, StoredChunk
+from rag.index.protocols import SearchableStore, WritableStore
+from rag.index.store import StoredChunk
 from rag.ingest import duplicates, sentence_vectors
 from rag.ingest.articles import load_article
 from rag.ingest.chunking import chunk_article
@@ -118,7 +119,7 @@ class ChunkingSettings:
 def ingest(
     paths: list[Path],
     *,
-    store: ChunkStore,
+    store: WritableStore,
     embedder: Embedder,
     chunking: ChunkingSettings,
     sync_dirs: list[Path] = (),  # type: ignore[assignment]
@@ -151,7 +152,7 @@ def ingest(
 def ingest_articles(
     articles: list[Article],
     *,
-    store: ChunkStore,
+    store: WritableStore,
     embedder: Embedder,
     chunking: ChunkingSettings,
     report: IngestReport | None = None,
@@ -177,7 +178,7 @@ def ingest_articles(
 
 def _ingest_articles(
     articles: list[Article],
-    store: ChunkStore,
+    store: WritableStore,
     embedder: Embedder,
     chunking: ChunkingSettings,
     report: IngestReport,
@@ -327,7 +328,7 @@ def load_articles(
     return articles, skipped, warnings
 
 
-def _indexed_articles(store: ChunkStore) -> dict[str, dict[str, Any]]:
+def _indexed_articles(store: SearchableStore) -> dict[str, dict[str, Any]]:
     indexed: dict[str, dict[str, Any]] = {}
     for chunk, _ in store.chunks():
         m = chunk.metadata

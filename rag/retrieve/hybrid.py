@@ -39,7 +39,8 @@ import numpy as np
 from rag.errors import InputError
 from rag.index.bm25 import KeywordIndex
 from rag.index.embeddings import Embedder
-from rag.index.store import ChunkStore, DenseMatch, GenerationReplaced, StoredChunk
+from rag.index.protocols import SearchableStore
+from rag.index.store import DenseMatch, GenerationReplaced, StoredChunk
 from rag.index.view_cache import ViewCache
 from rag.ingest import sentence_vectors
 from rag.question.periods import Period, nearest_period, periods
@@ -88,7 +89,9 @@ def _view(generation: str | None, chunks: dict[str, StoredChunk], keyword: Keywo
 
 
 class HybridRetriever:
-    def __init__(self, store: ChunkStore, embedder: Embedder, *, rrf_k: int, cache: ViewCache | None = None) -> None:
+    def __init__(
+        self, store: SearchableStore, embedder: Embedder, *, rrf_k: int, cache: ViewCache | None = None
+    ) -> None:
         self._store = store
         self._cache = cache
         self._embedder = embedder

@@ -26,8 +26,9 @@ from rag.ingest.documents import SUPPORTED_SUFFIXES
 from rag.retrieve.hybrid import Filters
 from rag.settings import Settings
 from rag.ui.assets import CSS, HEAD, SHOW_PENDING, THEME
+from rag.ui.assistant import ChatAssistant
 from rag.ui.catalog import Catalog, LiveCatalog, status_html
-from rag.ui.chat import Turn, date_feedback, make_filters, messages, respond, sources, streams
+from rag.ui.chat import Turn, date_feedback, make_filters, messages, respond, sources
 from rag.ui.sources import EMPTY_PANEL
 from rag.ui.text import flat_text
 from rag.ui.upload import add_documents_html
@@ -52,13 +53,10 @@ MODEL_CONCURRENCY = 16
 
 
 def build_app(
-    assistant: Any, *, catalog: Catalog | None = None, examples: tuple[str, ...] = EXAMPLE_QUESTIONS
+    assistant: ChatAssistant, *, catalog: Catalog | None = None, examples: tuple[str, ...] = EXAMPLE_QUESTIONS
 ) -> gr.Blocks:
-    """The page for one Assistant (anything with ask(), or stream(), plus backend and settings).
-
-    The upload box is there when the Assistant can ingest and uploads are on (RAG_UPLOADS).
-    """
-    accepts_uploads = hasattr(assistant, "ingest") and assistant.settings.uploads
+    """The page for one Assistant; the upload box is there when uploads are on (RAG_UPLOADS)."""
+    accepts_uploads = assistant.settings.uploads
     live = LiveCatalog(assistant, catalog)
     catalog = live.current()
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
@@ -167,7 +165,7 @@ def build_app(
             field.change(partial(date_feedback, end=end), inputs=field, outputs=note, api_visibility="private",
                          show_progress="hidden", queue=False)  # fmt: skip
 
-        if streams(assistant):
+        if assistant.streams:
             # A model's answer spends its time waiting on the model, not on this machine's CPU: its own group,
             # so that a model that hangs holds up to MODEL_CONCURRENCY questions, not the CPU-bound slots.
             answer, limit, group = answer_streamed, MODEL_CONCURRENCY, "model"
@@ -203,8 +201,8 @@ def build_app(
 
             def upload(paths: list[str] | None) -> tuple[Any, ...]:
                 settings = assistant.settings
-                limits = {"max_mb": settings.upload_max_mb, "max_chunks": settings.upload_max_chunks}
-                report = add_documents_html(assistant, paths, Path(settings.corpus_dir), **limits)
+                report = add_documents_html(assistant, paths, Path(settings.corpus_dir), max_mb=settings.upload_max_mb,
+                                            max_chunks=settings.upload_max_chunks)  # fmt: skip
                 return (None, report, *index_view())
 
             files.upload(

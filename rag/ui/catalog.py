@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, field
-from typing import Any
 
 from rag.errors import RagError
 from rag.records import ChunkMeta
+from rag.ui.assistant import ChatAssistant
 from rag.ui.render import backend_label
 from rag.ui.text import flat_text
 
@@ -28,7 +28,7 @@ class Catalog:
     last: str = ""
 
     @classmethod
-    def of(cls, assistant: Any) -> Catalog:
+    def of(cls, assistant: ChatAssistant) -> Catalog:
         # From the metadata the assistant already holds in memory for BM25: no extra pass over the store.
         articles: dict[str, ChunkMeta] = {}
         passages = 0
@@ -43,7 +43,7 @@ class Catalog:
 class LiveCatalog:
     """The catalog of the assistant's index now, read again only when the live generation has changed."""
 
-    def __init__(self, assistant: Any, first: Catalog | None = None) -> None:
+    def __init__(self, assistant: ChatAssistant, first: Catalog | None = None) -> None:
         self._assistant = assistant
         self._generation = _generation(assistant)
         self._catalog = first or Catalog.of(assistant)
@@ -57,9 +57,7 @@ class LiveCatalog:
         return self._catalog
 
 
-def _generation(assistant: Any) -> str | None:
-    if not hasattr(assistant, "generation"):  # a test's fake assistant with no index: its catalog never changes
-        return None
+def _generation(assistant: ChatAssistant) -> str | None:
     try:
         return assistant.generation()
     except RagError:
