@@ -30,7 +30,8 @@ from rag.ingest.pipeline import ChunkingSettings, IngestReport, ingest
 from rag.question.glossary import default_glossary
 from rag.question.reading import QuestionReader
 from rag.records import Answer, ChunkMeta, Hit, total_usage
-from rag.retrieve.hybrid import Filters, HybridRetriever, Mode
+from rag.retrieve.filters import Filters
+from rag.retrieve.hybrid import HybridRetriever, Mode
 from rag.settings import Settings
 
 

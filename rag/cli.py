@@ -23,6 +23,7 @@ import traceback
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rag.answer.markers import marker
 from rag.dates import read_bound
@@ -32,6 +33,9 @@ from rag.records import Answer
 from rag.redact import redact, redact_logs
 from rag.retrieve.filters import Filters
 from rag.settings import Settings
+
+if TYPE_CHECKING:
+    from rag.assistant import Assistant
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -49,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # pypdf logs damage it works around ("incorrect startxref pointer"); a file it cannot read is a DocumentError.
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
-        code = args.run(args)
+        code: int = args.run(args)
         sys.stdout.flush()  # here, where a reader gone away is caught, not at exit
         return code
     except BrokenPipeError:
@@ -132,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _assistant(args: argparse.Namespace):  # noqa: ANN202 - imported lazily for a fast --help
+def _assistant(args: argparse.Namespace) -> Assistant:  # imported lazily for a fast --help
     from rag.index.embeddings import make_embedder
 
     settings = Settings.from_env(data_dir=args.data_dir, corpus_dir=args.corpus_dir)
@@ -145,7 +149,7 @@ def _assistant(args: argparse.Namespace):  # noqa: ANN202 - imported lazily for 
         return assistant_type(settings=settings, embedder=embedder.result())
 
 
-def _import_assistant():  # noqa: ANN202 - the Assistant class, imported here
+def _import_assistant() -> type[Assistant]:
     """rag.assistant, imported with Python's cycle collector off and what the import made frozen after it.
 
     Chroma, pydantic, numpy and the rest make ~100k objects that live as long as the process. The

@@ -50,10 +50,11 @@ class Logistic:
     scale: np.ndarray
 
     def score(self, rows: np.ndarray) -> np.ndarray:
-        return ((rows - self.mean) / self.scale) @ self.weights + self.bias
+        scores: np.ndarray = ((rows - self.mean) / self.scale) @ self.weights + self.bias
+        return scores
 
     def probability(self, rows: np.ndarray) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-self.score(rows)))
+        return np.asarray(1.0 / (1.0 + np.exp(-self.score(rows))))
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Logistic:

@@ -60,7 +60,7 @@ def retry_delay(retry: int, headers: Mapping[str, str] | None = None) -> float:
             continue  # an HTTP date, or junk: back off on our own schedule
         if 0 <= asked <= MAX_RETRY_AFTER_SECONDS:
             return asked
-    backoff = min(FIRST_RETRY_SECONDS * 2**retry, MAX_RETRY_SECONDS)
+    backoff = min(FIRST_RETRY_SECONDS * 2.0**retry, MAX_RETRY_SECONDS)  # 2**retry would be Any to mypy (int ** int)
     return backoff * (1 - 0.25 * random.random())  # jitter, so that clients refused together do not return together
 
 

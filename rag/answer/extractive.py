@@ -208,7 +208,7 @@ class ExtractiveAnswerer:
 
 def _rivals(s: ScoredSentence, best: ScoredSentence) -> bool:
     """Whether `s` is at least RIVAL_CHANCE likely to answer rather than `best` (Bradley-Terry, as fitted)."""
-    return 1.0 / (1.0 + np.exp(best.score - s.score)) >= RIVAL_CHANCE
+    return bool(1.0 / (1.0 + np.exp(best.score - s.score)) >= RIVAL_CHANCE)
 
 
 def _overlaps(a: ScoredSentence, b: ScoredSentence) -> bool:

@@ -72,7 +72,8 @@ class LLMAnswerer:
         # Only when retrieval found nothing about the question is the model not asked.
         if not has_evidence(hits, self._min_evidence):
             refusal = Answer(question=question, text=REFUSAL, refused=True, citations=[], hits=hits, backend=self.name)
-            yield from ([refusal.text, refusal] if streaming else [refusal])
+            said: list[str | Answer] = [refusal.text, refusal] if streaming else [refusal]
+            yield from said
             return
         sources = self._pack(question, hits)
         messages = self._prompts.answer_messages(question, sources)

@@ -54,11 +54,16 @@ ANSWER_CHARS_IN_HISTORY = 600  # an earlier answer only needs to say what "it" a
 class SourceLike(Protocol):
     """What a prompt needs to know of a source (packing.Source is one)."""
 
-    n: int
-    title: str
-    publisher: str
-    published: str
-    text: str
+    @property
+    def n(self) -> int: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def publisher(self) -> str: ...
+    @property
+    def published(self) -> str: ...
+    @property
+    def text(self) -> str: ...
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,7 @@ def http_client(url: str, *, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> Any:
         raise IndexError_(f"The Chroma server at {url} refused the client ({exc}). Is it chroma 1.x?") from exc
     # chromadb builds its httpx session with timeout=None and has no setting for it (chroma-core/chroma#5805),
     # so without this a stopped server would hang every question instead of raising StoreUnavailable.
-    client._server._session.timeout = httpx.Timeout(timeout)
+    client._server._session.timeout = httpx.Timeout(timeout)  # type: ignore[attr-defined]  # private, as said above
     return client
 
 

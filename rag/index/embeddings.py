@@ -140,7 +140,7 @@ class OpenAIEmbedder:
 
 def _normalise(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return (vectors / np.clip(norms, 1e-12, None)).astype(np.float32)
+    return np.asarray(vectors / np.clip(norms, 1e-12, None), dtype=np.float32)
 
 
 @lru_cache(maxsize=4)

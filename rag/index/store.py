@@ -155,7 +155,7 @@ class ChunkStore:
 
     def generation(self) -> str | None:
         """The live generation: the one the pointer names, or, if that one is missing, the newest complete one."""
-        named = self._state_metadata().get("live")
+        named: str | None = self._state_metadata().get("live")
         if not named:
             self._check_not_vanished()
             return None

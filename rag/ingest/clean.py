@@ -210,7 +210,8 @@ def _without_boilerplate_sentences(line: str) -> tuple[str, list[str]]:
     """The line without its copyright notices: ("© Jane Doe 2013. Rates rose.") -> ("Rates rose.", [notice])."""
     if not re.search(r"©|\(c\)|copyright|rights reserved", line, re.IGNORECASE):
         return line, []
-    kept, notices = [], []
+    kept: list[str] = []
+    notices: list[str] = []
     for sentence in split_sentences(line):
         (notices if is_boilerplate_sentence(sentence) else kept).append(sentence)
     return " ".join(kept), notices

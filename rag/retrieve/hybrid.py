@@ -168,7 +168,8 @@ class HybridRetriever:
         return self._embed_query(question)
 
     def _embed_uncached(self, question: str) -> np.ndarray:
-        return self._embedder.embed([question])[0]
+        vector: np.ndarray = self._embedder.embed([question])[0]
+        return vector
 
     def retrieve(self, question: str, *, k: int, filters: Filters | None = None, mode: Mode = "hybrid") -> list[Hit]:
         try:

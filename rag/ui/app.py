@@ -23,7 +23,7 @@ import gradio as gr
 
 from rag.errors import ConfigError
 from rag.ingest.documents import SUPPORTED_SUFFIXES
-from rag.retrieve.hybrid import Filters
+from rag.retrieve.filters import Filters
 from rag.settings import Settings
 from rag.ui.assets import CSS, HEAD, SHOW_PENDING, THEME
 from rag.ui.assistant import ChatAssistant
@@ -59,7 +59,8 @@ def build_app(
     accepts_uploads = assistant.settings.uploads
     live = LiveCatalog(assistant, catalog)
     catalog = live.current()
-    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
+    demo = gr.Blocks(title=TITLE, analytics_enabled=False)
+    with demo:
         turns = gr.State([])
         header = gr.HTML(_header(catalog, assistant.backend), elem_id="app-header", js_on_load=None)
         # On a phone the columns stack chat, sources, settings (assets.CSS), and the settings start folded
@@ -168,14 +169,16 @@ def build_app(
         if assistant.streams:
             # A model's answer spends its time waiting on the model, not on this machine's CPU: its own group,
             # so that a model that hangs holds up to MODEL_CONCURRENCY questions, not the CPU-bound slots.
-            answer, limit, group = answer_streamed, MODEL_CONCURRENCY, "model"
+            answer: Callable[..., Any] = answer_streamed
+            limit, group = MODEL_CONCURRENCY, "model"
         else:
-            answer, limit, group = answer_at_once, CONCURRENCY, "answer"
+            answer = answer_at_once
+            limit, group = CONCURRENCY, "answer"
         inputs = [question, turns, date_from, date_to, publishers, k]
         outputs = [question, turns, chatbot, panel]
-        pending = {"fn": None, "inputs": [question, chatbot], "outputs": chatbot, "js": SHOW_PENDING,
+        pending: dict[str, Any] = {"fn": None, "inputs": [question, chatbot], "outputs": chatbot, "js": SHOW_PENDING,
                    "show_progress": "hidden", "api_visibility": "private"}  # fmt: skip
-        answering = {"fn": answer, "inputs": inputs, "outputs": outputs, "concurrency_limit": limit,
+        answering: dict[str, Any] = {"fn": answer, "inputs": inputs, "outputs": outputs, "concurrency_limit": limit,
                      "concurrency_id": group, "show_progress": "hidden"}  # fmt: skip
         asking = question.submit(**pending).then(**answering, api_name="ask")
         # Typed and example questions share one concurrency group.

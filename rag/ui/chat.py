@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from rag.dates import read_bound
 from rag.errors import InputError, RagError
 from rag.records import Answer
-from rag.retrieve.hybrid import Filters
+from rag.retrieve.filters import Filters
 from rag.ui.assistant import ChatAssistant
 from rag.ui.render import answer_html, error_html, pending_html, streaming_html
 from rag.ui.sources import sources_html

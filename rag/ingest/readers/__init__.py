@@ -46,4 +46,5 @@ Reader = Callable[[bytes, Path], Extracted]
 def reader_for(path: Path) -> Reader:
     """The read function for this file's type; KeyError for a type no reader handles."""
     module = import_module(f"rag.ingest.readers.{_MODULES[path.suffix.lower()]}")
-    return module.read
+    read: Reader = module.read
+    return read

@@ -17,11 +17,12 @@ text, is off): a wrong date silently breaks date filters, a missing one is warne
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import trafilatura
 from lxml.etree import LxmlError
-from trafilatura.settings import set_date_params
+from trafilatura.settings import Document, set_date_params
 
 from rag.errors import DocumentError
 from rag.ingest.clean import is_prose
@@ -45,8 +46,9 @@ def read(data: bytes, path: Path) -> Extracted:
         raise DocumentError(f"{path}: cannot be parsed as HTML ({exc}); save the page again from the browser.") from exc
     if tree is None:
         raise DocumentError(f"{path}: is not an HTML page; save the article's page from the browser as HTML.")
-    text = (page.text or "").strip() if page is not None else ""
-    if not any(is_prose(line) for line in text.splitlines()):  # a menu or a button row is not an article
+    text = (page.text or "").strip() if isinstance(page, Document) else ""  # a Document unless as_dict is asked
+    if not isinstance(page, Document) or not any(is_prose(line) for line in text.splitlines()):
+        # a menu or a button row is not an article
         raise DocumentError(
             f"{path}: no article text was found in this page (an index page, a login wall or a page drawn by "
             "scripts?); save the article's own page after it has loaded, or paste its text into a .txt file."
@@ -58,5 +60,5 @@ def read(data: bytes, path: Path) -> Extracted:
         "published": page.date,
         "url": page.url,
     }
-    found = {k: v.strip() for k, v in metadata.items() if v and v.strip()}
+    found: dict[str, str | dt.date] = {k: v.strip() for k, v in metadata.items() if v and v.strip()}
     return Extracted(text, found, "the page's meta tags", chrome_removed=True)

@@ -69,8 +69,9 @@ def read(data: bytes, path: Path) -> Extracted:
         title = (info.title or "").strip()
         if title and not _TOOL_TITLE.fullmatch(title):
             metadata["title"] = title
-        if (info.author or "").strip():
-            metadata["author"] = info.author.strip()
+        author = (info.author or "").strip()
+        if author:
+            metadata["author"] = author
         try:
             created = info.creation_date  # parses "D:20240305093000Z"; malformed dates raise
         except (ValueError, TypeError):
