@@ -13,7 +13,7 @@ import sys
 
 from rag import Assistant, RagError, Settings
 from rag.redact import redact_logs
-from rag.ui import build_app, launch  # switches Gradio's analytics off before Gradio loads
+from rag.ui import build_app, launch  # launch switches Gradio's analytics off
 from rag.ui.catalog import Catalog
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}

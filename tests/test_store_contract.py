@@ -23,8 +23,9 @@ import numpy as np
 import pytest
 
 from rag import Assistant, ConfigError, EmbeddingMismatch, IndexError_, IndexLost, StoreUnavailable
+from rag.errors import GenerationReplaced
 from rag.index.chroma_client import http_client, persistent_client
-from rag.index.store import ChunkStore, GenerationReplaced, StoredChunk
+from rag.index.store import ChunkStore, StoredChunk
 from rag.records import ChunkMeta
 from rag.retrieve.hybrid import Filters, HybridRetriever
 from tests.chroma_server import ChromaServer, finishes_within

@@ -16,7 +16,6 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-from rag.errors import IndexError_
 from rag.text.terms import terms
 
 # bm25s logs every index build at DEBUG through a logger it sets up itself.
@@ -29,10 +28,6 @@ VERSION_FILE = "version"
 # or bm25s's parameters. Copies saved before have another version, and are rebuilt (rag/index/view_cache.py).
 # 1: the copies written before the version was recorded; 2: "P/E" read as "pe".
 INDEX_VERSION = 2
-
-
-class OutdatedIndex(IndexError_):
-    """A saved index of another version: its words would not match the question's."""
 
 
 def saved_version(folder: Path) -> int:

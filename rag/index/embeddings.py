@@ -19,7 +19,7 @@ from typing import Protocol
 
 import numpy as np
 
-from rag.errors import ConfigError, RagError
+from rag.errors import AuthError, BackendError, ConfigError, RagError, UnavailableError
 from rag.settings import Settings
 from rag.text.tokens import count_tokens
 
@@ -108,13 +108,17 @@ OPENAI_MAX_TOKENS = 8191
 class OpenAIEmbedder:
     """OpenAI (or compatible) embeddings; the collection records the model, so switching means re-ingesting."""
 
-    def __init__(self, *, model: str, api_key: str | None, base_url: str = "", timeout: float = 30.0) -> None:
+    def __init__(
+        self, *, model: str, api_key: str | None, base_url: str = "", timeout: float = 30.0, endpoint: str = ""
+    ) -> None:
         from openai import OpenAI
 
         if not api_key and not base_url:
             raise ConfigError("RAG_EMBEDDING=openai needs OPENAI_API_KEY (or OPENAI_BASE_URL for a local server).")
         self.model_id = f"openai:{model}"
         self._model = model
+        # As shown in messages: a base URL may hold user:password@, so it is named only as given safe (endpoint).
+        self._endpoint = endpoint or ("the OPENAI_BASE_URL server" if base_url else "https://api.openai.com/v1")
         self._client = OpenAI(api_key=api_key or "not-needed", base_url=base_url or None, timeout=timeout)
 
     def fits(self, text: str) -> bool:
@@ -133,9 +137,36 @@ class OpenAIEmbedder:
         try:
             response = self._client.embeddings.create(model=self._model, input=texts)
         except openai.OpenAIError as exc:
-            failure = exc.__class__.__name__
-            raise RagError(f"Embedding with {self._model} failed ({failure}); check the key and URL.") from exc
+            # A 401's message can echo the key, so it is not chained where a traceback would print it.
+            cause = None if isinstance(exc, openai.AuthenticationError) else exc
+            raise embedding_error(exc, model=self._model, where=self._endpoint) from cause
         return _normalise(np.array([item.embedding for item in response.data], dtype=np.float32))
+
+
+def embedding_error(exc: Exception, *, model: str, where: str) -> RagError:
+    """The openai client's error as ours, translated once, here (the chat's are in rag/answer/chat_errors.py).
+    The server's own message is not quoted: it may echo the key."""
+    import openai
+
+    if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
+        return AuthError(
+            f"The embedding endpoint {where} refused the API key ({exc.status_code}). Set OPENAI_API_KEY to a "
+            "valid key, or RAG_EMBEDDING=local to embed offline (an index built with one model must be rebuilt "
+            "to use another)."
+        )
+    if isinstance(exc, openai.NotFoundError):
+        return ConfigError(f"The endpoint {where} has no embedding model {model!r} (404); check OPENAI_BASE_URL.")
+    if isinstance(exc, openai.APITimeoutError):
+        return UnavailableError(f"The embedding endpoint {where} did not answer (timeout).", reason="timeout")
+    if isinstance(exc, openai.APIConnectionError):
+        return UnavailableError(f"The embedding endpoint {where} did not answer (cannot connect).",
+                                reason="cannot connect")  # fmt: skip
+    if isinstance(exc, openai.APIStatusError) and (exc.status_code == 429 or exc.status_code >= 500):
+        reason = f"server error {exc.status_code}" if exc.status_code >= 500 else "rate limited, 429"
+        return UnavailableError(f"The embedding endpoint {where} did not answer ({reason}).", reason=reason)
+    if isinstance(exc, openai.APIStatusError):
+        return BackendError(f"The embedding endpoint {where} rejected the request ({exc.status_code}).")
+    return BackendError(f"Embedding with {model} at {where} failed ({exc.__class__.__name__}).")
 
 
 def _normalise(vectors: np.ndarray) -> np.ndarray:
@@ -162,6 +193,7 @@ def make_embedder(settings: Settings) -> Embedder:
             model=settings.openai_embedding_model,
             api_key=settings.openai_api_key.reveal(),
             base_url=settings.openai_base_url,
+            endpoint=settings.llm_endpoint,
         )
     raise ConfigError(f"RAG_EMBEDDING={settings.embedding!r} is not 'local' or 'openai'.")
 

@@ -47,7 +47,7 @@ from typing import Any, TypeVar
 import numpy as np
 from chromadb.errors import ChromaError, NotFoundError
 
-from rag.errors import EmbeddingMismatch, IndexError_, IndexLost
+from rag.errors import EmbeddingMismatch, GenerationReplaced, IndexError_, IndexLost
 from rag.index.chroma_client import (
     DEFAULT_TIMEOUT_SECONDS,
     UNAVAILABLE,
@@ -86,10 +86,6 @@ class StoredChunk:
 class DenseMatch:
     id: str
     similarity: float  # cosine similarity, 1.0 = same direction
-
-
-class GenerationReplaced(IndexError_):
-    """The generation being read was dropped by another process's ingest; read the new one (once)."""
 
 
 class ChunkStore:

@@ -28,7 +28,8 @@ import re
 import shutil
 from pathlib import Path
 
-from rag.index.bm25 import INDEX_VERSION, KeywordIndex, OutdatedIndex, saved_version
+from rag.errors import OutdatedIndex
+from rag.index.bm25 import INDEX_VERSION, KeywordIndex, saved_version
 from rag.index.store import GENERATION_SUFFIX, StoredChunk, generation_name
 from rag.records import ChunkMeta
 

@@ -36,11 +36,11 @@ from typing import Literal
 
 import numpy as np
 
-from rag.errors import InputError
+from rag.errors import GenerationReplaced, InputError
 from rag.index.bm25 import KeywordIndex
 from rag.index.embeddings import Embedder
 from rag.index.protocols import SearchableStore
-from rag.index.store import DenseMatch, GenerationReplaced, StoredChunk
+from rag.index.store import DenseMatch, StoredChunk
 from rag.index.view_cache import ViewCache
 from rag.ingest import sentence_vectors
 from rag.question.periods import Period, nearest_period, periods

@@ -10,13 +10,6 @@ Modules: render (answers as HTML), sources (the sources panel), chat (one turn, 
 catalog (what the index holds), assets (theme, CSS, script), app (the page and its server).
 """
 
-import os
-
-# Set before Gradio is imported: its analytics and Hugging Face's telemetry would otherwise try the network
-# at start-up, and this product runs offline. Forced, not defaulted: no environment should turn them on here.
-os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
-
-from rag.ui.app import build_app, launch, parse_auth  # noqa: E402
+from rag.ui.app import build_app, launch, parse_auth
 
 __all__ = ["build_app", "launch", "parse_auth"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import os
 import time
 from collections.abc import Callable, Iterator
 from functools import partial
@@ -226,6 +227,12 @@ def build_app(
 
 def launch(demo: gr.Blocks, settings: Settings, *, prevent_thread_lock: bool = False, quiet: bool = False) -> str:
     """Serve the page on settings.host:port, never through a public share link; returns the local URL."""
+    # Gradio's analytics and Hugging Face's telemetry would try the network as the server starts, and this
+    # product runs offline. Forced, not defaulted: no environment should turn them on here. Set here, not
+    # when rag.ui is imported: importing a module changes nothing outside it. Gradio reads its setting when
+    # it launches; the page's Blocks are built with analytics_enabled=False besides.
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
     demo.queue(default_concurrency_limit=CONCURRENCY)
     _, local_url, _ = demo.launch(
         server_name=settings.host,
