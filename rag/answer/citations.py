@@ -31,10 +31,9 @@ from rag.records import Citation
 from rag.text.sentences import split_sentences
 from rag.text.terms import terms
 
-# Set on ten faithful paraphrases and eight wrong claims about the Goldman sources (some kept in
-# tests/test_llm_citations.py): paraphrases scored lexical 0.57-1.0 and cosine 0.32-0.75, claims about
-# something else lexical <= 0.5 and cosine <= 0.41. A contradiction in the source's own words
-# ("set to underperform") passes both: these checks catch drift and invented figures, not negation.
+# Between faithful paraphrases and claims about something else (tests/test_llm_citations.py; the scores:
+# docs/experiments.md). A contradiction in the source's own words ("set to underperform") passes both:
+# these checks catch drift and invented figures, not negation.
 LEXICAL_SUPPORT = 0.6
 SEMANTIC_SUPPORT = 0.55
 

@@ -26,9 +26,8 @@ from rag.text.tokens import count_tokens
 MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 TOKENIZER_DIR = Path(__file__).parent.parent / "models" / "all-minilm-l6-v2"
 MAX_TOKENS = 256  # what the model was trained with, and what Chroma truncates at
-# Small batches of similar-length texts are fastest here: on the 2-core machine (benchmarks/scale.py,
-# 2026-11-21) batches of 8 embedded a question's ~23 candidate sentences in 173 ms and ingested 28.9
-# chunks/s, against 322 ms and 20.5 chunks/s for batches of 32 and 205 ms and 26.7 chunks/s for one at a time.
+# Small batches of similar-length texts are fastest on CPU: a large batch pads every text to its longest,
+# one at a time pays the session's overhead per text (the timings: docs/experiments.md).
 BATCH_SIZE = 8
 
 

@@ -39,12 +39,9 @@ SHINGLE_WORDS = 5
 NUM_HASHES = 128
 BANDS = 64  # 2 hashes a band: pairs at similarity 0.5 share a band with p > 0.9999, at 0.3 0.998, at 0.02 0.03
 SEED = 20240122
-# Measured. Republished copies of the five corpus articles (new headline, other page chrome, other
-# publisher) score 0.82-0.96 with 5 words changed and 0.76-0.84 with 20 (tests/test_duplicates.py); over
-# random edits, 20 changed words score 0.60 at worst and a copy cut to its first 60% of paragraphs 0.54.
-# Different stories: the five corpus articles (same topic) 0.016 at most against each other, the 5,183
-# SciFact abstracts and 646 SQuAD paragraphs 0.21 at most. 0.5 sits in that gap. Text that is mostly a
-# shared form comes close: two companies' SEC 10-K cover pages (FinanceBench) score 0.43 (exact: 0.52).
+# Between the lowest similarity of a republished copy (edited, cut short) and the highest of two different
+# stories, measured on the corpus and on SciFact, SQuAD and FinanceBench (docs/experiments.md). Text that
+# is mostly a shared form (10-K cover pages) comes closest.
 THRESHOLD = 0.5
 SIGNATURE_BLOCK = 4096  # shingles hashed at once: 4 MB of working memory whatever the text's size
 

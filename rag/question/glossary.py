@@ -26,7 +26,7 @@ from rag.errors import ConfigError
 from rag.text.terms import STOPWORDS, terms
 
 GLOSSARY_PATH = Path(__file__).parent.parent / "data" / "glossary.yaml"
-# The safe loader, with libyaml's parser when PyYAML has it: the same data, in 17 ms instead of 100 on each start.
+# The safe loader, with libyaml's parser when PyYAML has it: the same data, about 6 times faster on each start.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 

@@ -53,13 +53,10 @@ MODES: tuple[Mode, ...] = ("hybrid", "dense", "bm25")
 CANDIDATES = 50  # each retriever's depth before fusion (at least k)
 # In hybrid fusion BM25 ranks only the chunks scoring at least this share of its best. RRF reads ranks,
 # not scores, so a chunk matching only the question's ubiquitous words ("small caps", idf 0.02) would
-# get a rank as good as a real match's: "Are small caps cheap?" lost its one real match (BM25 1.13
-# against 0.03 for the rest) to that noise. 0.2 moves no headline eval metric (2 of 72 answers change,
-# with the same key facts), nudges SQuAD up and leaves SciFact as it was; 0.3 loses an eval refusal and 0.5 two
-# eval hits (README, tried list).
+# get a rank as good as a real match's. The values tried: docs/experiments.md.
 KEYWORD_MIN_SHARE = 0.2
-# The best sentence's share of a chunk's dense score. From 0.25 to 0.35 the eval gains the same two evidence
-# hits (one per split) and loses none; 0.2 gains only one, 0.4 loses a refusal (README, Retrieval).
+# The best sentence's share of a chunk's dense score, the rest being the chunk's own cosine (see the module
+# docstring). The values tried: docs/experiments.md.
 SENTENCE_WEIGHT = 0.3
 # The best text matches (dense and BM25 fused) that stay in the top k whatever periods the question names.
 TEXT_KEEP = 2
