@@ -15,7 +15,7 @@ from rag import Assistant, RagError, Settings
 from rag.redact import redact_logs
 
 try:
-    from rag.ui import build_app, launch  # switches Gradio's analytics off before Gradio loads
+    from rag.ui import build_app, launch  # launch switches Gradio's analytics off
     from rag.ui.catalog import Catalog
 except ModuleNotFoundError as exc:  # the `ui` extra is not installed: one line, no traceback
     if exc.name != "gradio":

@@ -56,19 +56,19 @@ def timed(stage, fn):
     return run
 import rag.cli
 add("import rag.cli", time.perf_counter() - t0); t1 = time.perf_counter()
-import rag.embeddings
-add("import rag.embeddings (numpy)", time.perf_counter() - t1)
+import rag.index.embeddings
+add("import rag.index.embeddings (numpy)", time.perf_counter() - t1)
 EMBEDDER = "load the embedder (in a thread, beside the imports)"
-rag.embeddings.make_embedder = timed(EMBEDDER, rag.embeddings.make_embedder)
+rag.index.embeddings.make_embedder = timed(EMBEDDER, rag.index.embeddings.make_embedder)
 def instrument(A):
-    import rag.extractive, rag.retrieve, rag.spelling
-    R = rag.retrieve.HybridRetriever
+    import rag.answer.extractive, rag.retrieve.hybrid, rag.question.spelling
+    R = rag.retrieve.hybrid.HybridRetriever
     for owner, name, stage in [
         (A, "make_store", "open the index (Chroma)"), (A.Assistant, "_is_new_index", "open the index (Chroma)"),
         (A, "default_glossary", "load the glossary"), (R, "refresh", "load chunk table + BM25 (view cache)"),
-        (rag.spelling.SpellingCorrector, "from_texts", "build the spelling corrector"),
+        (rag.question.spelling.SpellingCorrector, "from_texts", "build the spelling corrector"),
         (A.Assistant, "read", "read the question"), (R, "retrieve", "retrieve"),
-        (rag.extractive.ExtractiveAnswerer, "answer", "answer"),
+        (rag.answer.extractive.ExtractiveAnswerer, "answer", "answer"),
     ]:
         setattr(owner, name, timed(stage, getattr(owner, name)))
 class TimeTheImport:
@@ -86,7 +86,8 @@ class TimeTheImport:
 sys.meta_path.insert(0, TimeTheImport())
 t2 = time.perf_counter()
 code = rag.cli.main(sys.argv[2:])
-inside = sum(v for k, v in times.items() if k not in ("import rag.cli", "import rag.embeddings (numpy)", EMBEDDER))
+outside = ("import rag.cli", "import rag.index.embeddings (numpy)", EMBEDDER)
+inside = sum(v for k, v in times.items() if k not in outside)
 add("the rest (settings, waiting for the embedder, printing)", time.perf_counter() - t2 - inside)
 with open(sys.argv[1], "w") as out:
     json.dump({"start": START, "times": times, "code": code, "end": time.time()}, out)

@@ -32,18 +32,18 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from evals.metrics import percentile
-from rag.articles import to_article
 from rag.assistant import Assistant
-from rag.chunking import chunk_article
-from rag.documents import find_documents, read_document
-from rag.embeddings import LocalMiniLM
 from rag.errors import DocumentError
-from rag.ingest import ChunkingSettings, ingest_articles
+from rag.index.embeddings import LocalMiniLM
+from rag.index.store import ChunkStore
+from rag.index.view_cache import VIEWS_DIR
+from rag.ingest.articles import to_article
+from rag.ingest.chunking import chunk_article
+from rag.ingest.documents import find_documents, read_document
+from rag.ingest.pipeline import ChunkingSettings, ingest_articles
+from rag.question.periods import periods
 from rag.records import Article
-from rag.retrieve import _dense_ranking, strong_matches
-from rag.store import ChunkStore
-from rag.timeframes import periods
-from rag.view_cache import VIEWS_DIR
+from rag.retrieve.hybrid import _dense_ranking, strong_matches
 
 CHUNKING = ChunkingSettings(max_tokens=200, overlap=1)  # the product's defaults
 

@@ -28,7 +28,7 @@ from evals.report import BASELINE_DIR, BEYOND_FILE, CHARTS_SKIPPED, RESULTS_DIR,
 from evals.run import run_eval
 from rag.assistant import Assistant
 from rag.errors import ConfigError, RagError
-from rag.retrieve import MODES
+from rag.retrieve.hybrid import MODES
 from rag.settings import Settings
 
 THRESHOLDS_PATH = Path(__file__).parent / "thresholds.toml"

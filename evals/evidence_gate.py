@@ -1,4 +1,4 @@
-"""Calibrate the model path's evidence gate (rag/evidence_gate.py): a measurement script, not a test.
+"""Calibrate the model path's evidence gate (rag/answer/evidence_gate.py): a measurement script, not a test.
 
     python -m evals.evidence_gate --bench ../shared/bench
 
@@ -21,8 +21,8 @@ from tqdm import tqdm
 
 from evals.dataset import load_questions
 from evals.external import build, financebench_set, squad_set
+from rag.answer.evidence_gate import DEFAULT_MIN_EVIDENCE, best_similarity
 from rag.assistant import Assistant
-from rag.evidence_gate import DEFAULT_MIN_EVIDENCE, best_similarity
 from rag.settings import DEFAULT_CORPUS_DIR
 
 MAX_FALSE_SKIP = 0.01

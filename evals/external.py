@@ -34,11 +34,11 @@ import yaml
 from tqdm import tqdm
 
 from rag.assistant import Assistant
-from rag.embeddings import LocalMiniLM
-from rag.ingest import ChunkingSettings, ingest_articles
+from rag.index.embeddings import LocalMiniLM
+from rag.index.store import ChunkStore
+from rag.ingest.pipeline import ChunkingSettings, ingest_articles
 from rag.records import Article
-from rag.retrieve import MODES
-from rag.store import ChunkStore
+from rag.retrieve.hybrid import MODES
 
 # Published reference figures (see shared/bench/README.md); printed beside ours, never used in code paths.
 SCIFACT_REFERENCE = {"BM25 (Anserini)": 0.679, "all-MiniLM-L6-v2 (MTEB)": 0.645, "BM25 + cross-encoder (BEIR)": 0.688}

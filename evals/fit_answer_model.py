@@ -4,7 +4,7 @@
 
 1. Which sentence answers. Every answerable SQuAD 2.0 dev question is retrieved over the 646
    paragraphs as users' questions are (hybrid, k=5); each candidate sentence gets the features of
-   rag/sentence_features.py and the label "holds a gold answer". So do the answerable dev questions
+   rag/answer/sentence_features.py and the label "holds a gold answer". So do the answerable dev questions
    over the five articles, labelled "holds a key fact" (SQuAD alone never names a period or a
    publication date, so it cannot teach what those mean in news). A pairwise logistic regression
    (answer against non-answer of the same question) is scored by 5-fold cross-validation, SQuAD
@@ -12,7 +12,7 @@
    on SQuAD alone and the hand-weighted score it replaces (0.7 x similarity + 0.3 x coverage), then
    fitted on all of them.
 2. Whether to answer. Every dev question of evals/questions.jsonl (never the test split) gets the
-   question features of rag/answer_model.py from its candidates, scored by the sentence model of
+   question features of rag/answer/answer_model.py from its candidates, scored by the sentence model of
    step 1, and so do 150 SQuAD 2.0 questions asked of the articles (off topic: unanswerable); a
    logistic regression separates answerable from unanswerable, each weight kept on the side of 0
    its feature's meaning gives it (fit_signed). Its threshold is chosen on 5-fold
@@ -39,10 +39,10 @@ from tqdm import tqdm
 from evals.dataset import load_questions
 from evals.external import _squad_norm, build, squad_set
 from evals.metrics import norm
-from rag.answer_model import MODEL_PATH, MODEL_VERSION, QUESTION_FEATURES, AnswerModel, Logistic
+from rag.answer.answer_model import MODEL_PATH, MODEL_VERSION, QUESTION_FEATURES, AnswerModel, Logistic
+from rag.answer.extractive import ExtractiveAnswerer
+from rag.answer.sentence_features import FEATURES
 from rag.assistant import Assistant
-from rag.extractive import ExtractiveAnswerer
-from rag.sentence_features import FEATURES
 from rag.settings import DEFAULT_CORPUS_DIR
 
 MAX_FALSE_REFUSALS = 0.05

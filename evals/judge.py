@@ -20,15 +20,15 @@ import re
 from dataclasses import dataclass
 from string import Template
 
-from rag.chat import ChatModel
-from rag.packing import Source
-from rag.prompts import Message, escape_source_text, format_sources, load_template
+from rag.answer.chat_client import ChatModel
+from rag.answer.markers import LEADING
+from rag.answer.packing import Source
+from rag.answer.prompts import Message, escape_source_text, format_sources, load_template
 from rag.records import Answer, Usage
-from rag.sentences import split_sentences
 from rag.settings import Settings
+from rag.text.sentences import split_sentences
 
 JUDGE_TOKENS = 400  # a verdict line per sentence; answers are a few sentences
-_LEADING_MARKERS = re.compile(r"^\s*(?:\[\d+\]\s*)+")
 _VERDICT = re.compile(r"^\W*(\d+)\W+(supported|unsupported)\b", re.IGNORECASE | re.MULTILINE)
 
 
@@ -82,7 +82,7 @@ def claims(text: str) -> list[str]:
     """
     found: list[str] = []
     for piece in split_sentences(text):
-        markers = _LEADING_MARKERS.match(piece)
+        markers = LEADING.match(piece)
         if markers and found:
             found[-1] = f"{found[-1]} {markers.group(0).strip()}"
             piece = piece[markers.end() :]

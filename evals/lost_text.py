@@ -4,7 +4,7 @@
     python -m evals.lost_text ../shared/bench --sample 200
 
 Each document is written as a .txt file with a YAML header (title, publisher), then read,
-cleaned and chunked by the ingest's own steps (rag.ingest.load_articles, chunk_article with
+cleaned and chunked by the ingest's own steps (rag.ingest.pipeline.load_articles, chunk_article with
 the default chunk size and the local embedder's token limit); embedding is left out, as it
 cannot drop text once every chunk fits the model. A sentence of the document (its lines,
 split as the chunker splits them) has reached a chunk when it appears whole in one, or, for
@@ -28,13 +28,13 @@ from pathlib import Path
 
 import yaml
 
-from rag.chunking import chunk_article
-from rag.clean import is_boilerplate_sentence, normalise_lines
-from rag.documents import find_documents
-from rag.embeddings import LocalMiniLM
-from rag.ingest import load_articles
-from rag.sentences import split_sentences
+from rag.index.embeddings import LocalMiniLM
+from rag.ingest.chunking import chunk_article
+from rag.ingest.clean import is_boilerplate_sentence, normalise_lines
+from rag.ingest.documents import find_documents
+from rag.ingest.pipeline import load_articles
 from rag.settings import DEFAULT_CHUNK_OVERLAP_SENTENCES, DEFAULT_CHUNK_TOKENS
+from rag.text.sentences import split_sentences
 
 MIN_RUN_WORDS = 5
 

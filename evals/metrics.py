@@ -12,13 +12,11 @@
 from __future__ import annotations
 
 import math
-import re
 
 from evals.dataset import Question
+from rag.answer.markers import cited_numbers
 from rag.records import Answer, Hit
-from rag.sentences import split_sentences
-
-MARKER = re.compile(r"\[(\d+)\]")
+from rag.text.sentences import split_sentences
 
 
 def norm(text: str) -> str:
@@ -66,7 +64,7 @@ def key_fact_recall(q: Question, answer: Answer) -> float:
 
 
 def citation_valid(answer: Answer) -> bool:
-    used = {int(n) for n in MARKER.findall(answer.text)}
+    used = set(cited_numbers(answer.text))
     listed = [c.n for c in answer.citations]
     return used == set(listed) and sorted(listed) == list(range(1, len(listed) + 1))
 

@@ -32,7 +32,7 @@ from tqdm import tqdm
 from evals.dataset import Question, load_questions
 from evals.run import score_question
 from rag.assistant import Assistant
-from rag.glossary import default_glossary
+from rag.question.glossary import default_glossary
 from rag.settings import DEFAULT_CORPUS_DIR
 
 SEED = 7

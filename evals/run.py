@@ -12,7 +12,7 @@ from evals import metrics as m
 from evals.dataset import Question
 from evals.judge import FaithfulnessJudge
 from rag.assistant import Assistant
-from rag.retrieve import Mode
+from rag.retrieve.hybrid import Mode
 
 
 @dataclass
@@ -38,7 +38,7 @@ class QuestionResult:
     completion_tokens: int
     cost_usd: float
     notice: str
-    unsupported: int = 0  # answer sentences that no cited source backs (rag/citations.py)
+    unsupported: int = 0  # answer sentences that no cited source backs (rag/answer/citations.py)
     failure: str = ""
     faithfulness: float | None = None  # model-judged, only with --judge
     judge_tokens: int = 0

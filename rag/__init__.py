@@ -14,10 +14,9 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # what type checkers and editors read; at run time, _MODULES below
-    from rag.answerer import REFUSAL, Answerer
+    from rag.answer.base import REFUSAL, Answerer
+    from rag.answer.followups import History, Rewrite, Rewriter
     from rag.assistant import Assistant
-    from rag.conversation import History, Rewrite, Rewriter
-    from rag.duplicates import Duplicate
     from rag.errors import (
         AuthError,
         BackendError,
@@ -32,16 +31,17 @@ if TYPE_CHECKING:  # what type checkers and editors read; at run time, _MODULES 
         StoreUnavailable,
         UnavailableError,
     )
-    from rag.filters import Filters
-    from rag.ingest import IngestReport
+    from rag.ingest.duplicates import Duplicate
+    from rag.ingest.pipeline import IngestReport
     from rag.records import Answer, Article, Chunk, Citation, Hit, Usage
+    from rag.retrieve.filters import Filters
     from rag.settings import Price, Settings
 
 _MODULES = {
-    "rag.answerer": ("REFUSAL", "Answerer"),
+    "rag.answer.base": ("REFUSAL", "Answerer"),
     "rag.assistant": ("Assistant",),
-    "rag.conversation": ("History", "Rewrite", "Rewriter"),
-    "rag.duplicates": ("Duplicate",),
+    "rag.answer.followups": ("History", "Rewrite", "Rewriter"),
+    "rag.ingest.duplicates": ("Duplicate",),
     "rag.errors": (
         "AuthError",
         "BackendError",
@@ -56,8 +56,8 @@ _MODULES = {
         "StoreUnavailable",
         "UnavailableError",
     ),
-    "rag.filters": ("Filters",),
-    "rag.ingest": ("IngestReport",),
+    "rag.retrieve.filters": ("Filters",),
+    "rag.ingest.pipeline": ("IngestReport",),
     "rag.records": ("Answer", "Article", "Chunk", "Citation", "Hit", "Usage"),
     "rag.settings": ("Price", "Settings"),
 }

@@ -13,25 +13,26 @@ for a local server), else the offline extractive one; `Answer.backend` says whic
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from rag.answerer import Answerer
-from rag.conversation import History, KeywordRewriter, LLMRewriter, Rewrite, Rewriter, check_history
-from rag.embeddings import Embedder, make_embedder
+from rag.answer.base import Answerer, StreamingAnswerer
+from rag.answer.extractive import ExtractiveAnswerer
+from rag.answer.followups import History, KeywordRewriter, LLMRewriter, Rewrite, Rewriter, check_history
+from rag.answer.prompts import Prompts
 from rag.errors import ConfigError, IndexLost, InputError
-from rag.extractive import ExtractiveAnswerer
-from rag.glossary import default_glossary
-from rag.ingest import ChunkingSettings, IngestReport, ingest
-from rag.prompts import Prompts
-from rag.question_reading import QuestionReader
-from rag.records import Answer, Hit, total_usage
-from rag.retrieve import Filters, HybridRetriever, Mode
+from rag.index.embeddings import Embedder, make_embedder
+from rag.index.store import ChunkStore
+from rag.index.view_cache import VIEWS_DIR, ViewCache
+from rag.ingest.pipeline import ChunkingSettings, IngestReport, ingest
+from rag.question.glossary import default_glossary
+from rag.question.reading import QuestionReader
+from rag.records import Answer, ChunkMeta, Hit, total_usage
+from rag.retrieve.filters import Filters
+from rag.retrieve.hybrid import HybridRetriever, Mode
 from rag.settings import Settings
-from rag.store import ChunkStore
-from rag.view_cache import VIEWS_DIR, ViewCache
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,12 @@ class Assistant:
     def backend(self) -> str:
         return self.answerer.name
 
+    @property
+    def streams(self) -> bool:
+        """Whether answers arrive in pieces worth showing as they come: a model's do; the offline answerer
+        writes the whole answer at once (and `stream` then yields it in one piece)."""
+        return isinstance(self.answerer, StreamingAnswerer)
+
     def ask(
         self,
         question: str,
@@ -112,13 +119,12 @@ class Assistant:
         return self._stream(turn)
 
     def _stream(self, turn: _Turn) -> Iterator[str | Answer]:
-        stream = getattr(self.answerer, "stream", None)
-        if stream is None:  # an answerer that cannot stream says everything at once
+        if not isinstance(self.answerer, StreamingAnswerer):  # it says everything at once
             answer = self.answerer.answer(turn.rewrite.question, turn.hits)
             yield answer.text
             yield self._finish(answer, turn)
             return
-        for part in stream(turn.rewrite.question, turn.hits):
+        for part in self.answerer.stream(turn.rewrite.question, turn.hits):
             yield self._finish(part, turn) if isinstance(part, Answer) else part
 
     def _prepare(
@@ -150,7 +156,7 @@ class Assistant:
 
     def read(self, question: str) -> str:
         """The question as it is searched and answered: typos corrected, short forms spelled out
-        (rag/question_reading.py); as typed when RAG_READ_QUESTIONS is off."""
+        (rag/question/reading.py); as typed when RAG_READ_QUESTIONS is off."""
         return self._reader.read(question) if self.settings.read_questions else question
 
     def _search(self, question: str, *, k: int, filters: Filters | None, mode: Mode) -> list[Hit]:
@@ -160,7 +166,7 @@ class Assistant:
 
     def ingest(
         self,
-        paths: list[str | Path] | str | Path,
+        paths: Sequence[str | Path] | str | Path,
         *,
         sync: bool = False,
         rebuild: bool = False,
@@ -210,7 +216,7 @@ class Assistant:
         """The live index generation: it changes with every ingest that changed something; None when empty."""
         return self._store.generation()
 
-    def indexed_chunks(self) -> list[dict[str, Any]]:
+    def indexed_chunks(self) -> list[ChunkMeta]:
         """The metadata of every live chunk (article_id, title, publisher, published, ...), from memory."""
         self._retriever.refresh()
         return self._retriever.chunk_metadata()
@@ -235,8 +241,8 @@ def make_answerer(settings: Settings, embedder: Embedder, retriever: HybridRetri
     if not settings.llm_configured:
         return extractive, KeywordRewriter()
     # Here, not at the top: both import openai (about 0.6 s), which an offline answer never uses.
-    from rag.chat import ChatModel
-    from rag.llm import LLMAnswerer
+    from rag.answer.chat_client import ChatModel
+    from rag.answer.model_answerer import LLMAnswerer
 
     model = ChatModel(settings)  # builds its client, and reads the key, on the first call
     prompts = Prompts.load(settings.prompts_dir)

@@ -23,14 +23,19 @@ import traceback
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from rag.answer.markers import marker
 from rag.dates import read_bound
-from rag.documents import OVERRIDABLE_FIELDS, check_overrides
 from rag.errors import InputError, RagError
-from rag.filters import Filters
+from rag.ingest.documents import OVERRIDABLE_FIELDS, check_overrides
 from rag.records import Answer
 from rag.redact import redact, redact_logs
+from rag.retrieve.filters import Filters
 from rag.settings import Settings
+
+if TYPE_CHECKING:
+    from rag.assistant import Assistant
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -48,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # pypdf logs damage it works around ("incorrect startxref pointer"); a file it cannot read is a DocumentError.
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
-        code = args.run(args)
+        code: int = args.run(args)
         sys.stdout.flush()  # here, where a reader gone away is caught, not at exit
         return code
     except BrokenPipeError:
@@ -131,8 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _assistant(args: argparse.Namespace):  # noqa: ANN202 - imported lazily for a fast --help
-    from rag.embeddings import make_embedder
+def _assistant(args: argparse.Namespace) -> Assistant:  # imported lazily for a fast --help
+    from rag.index.embeddings import make_embedder
 
     settings = Settings.from_env(data_dir=args.data_dir, corpus_dir=args.corpus_dir)
     redact_logs(settings)  # before the first request: the HTTP client logs the base URL, credentials and all
@@ -144,7 +149,7 @@ def _assistant(args: argparse.Namespace):  # noqa: ANN202 - imported lazily for 
         return assistant_type(settings=settings, embedder=embedder.result())
 
 
-def _import_assistant():  # noqa: ANN202 - the Assistant class, imported here
+def _import_assistant() -> type[Assistant]:
     """rag.assistant, imported with Python's cycle collector off and what the import made frozen after it.
 
     Chroma, pydantic, numpy and the rest make ~100k objects that live as long as the process. The
@@ -220,7 +225,7 @@ def format_answer(answer: Answer) -> str:
         lines += ["", "Sources:"]
         for c in answer.citations:
             date = c.published or "undated"
-            lines.append(f"  [{c.n}] {c.title} ({c.publisher or 'unknown publisher'}, {date})")
+            lines.append(f"  {marker(c.n)} {c.title} ({c.publisher or 'unknown publisher'}, {date})")
     lines += ["", f"({answer.backend}, {answer.seconds * 1000:.0f} ms)"]
     return "\n".join(lines)
 

@@ -20,8 +20,8 @@ import calendar
 import datetime as dt
 import re
 
-from rag.errors import InputError
-from rag.timeframes import MONTH_NUMBERS
+from rag.errors import DateNotRead
+from rag.question.periods import MONTH_NUMBERS
 
 ACCEPTED = "a date (2024-07-18), a month (July 2024, 2024-07), a year (2024) or 'last 6 months'"
 
@@ -29,10 +29,6 @@ _YEAR = re.compile(r"(\d{4})")
 _YEAR_MONTH = re.compile(r"(\d{4})-(\d{1,2})")
 _MONTH_YEAR = re.compile(r"([a-z]+)\.?,? (\d{4})")
 _LAST = re.compile(r"(?:last|past) (\d+) (day|week|month|year)s?")
-
-
-class DateNotRead(InputError):
-    """A date filter's text that reads as no date."""
 
 
 def read_bound(text: str, *, end: bool, today: dt.date | None = None) -> str:

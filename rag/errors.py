@@ -3,21 +3,24 @@
     RagError
     ├── ConfigError          a setting is missing or wrong (names the setting)
     ├── InputError           a question or a document we cannot use
-    │   └── DocumentError    one file: empty, binary, not UTF-8, bad metadata
+    │   ├── DocumentError    one file: empty, binary, not UTF-8, bad metadata
+    │   └── DateNotRead      a date filter's text that reads as no date (rag/dates.py)
     ├── IndexError_          the index on disk is unreadable, corrupt or built otherwise
     │   ├── EmbeddingMismatch  the index was built with another embedding model
     │   ├── StoreUnavailable   the Chroma server (RAG_CHROMA_URL) refused or did not answer
-    │   ├── GenerationReplaced another process's ingest dropped the generation being read (retried, store.py)
-    │   ├── OutdatedIndex      a saved BM25 index of another version (rebuilt, keyword.py)
+    │   ├── GenerationReplaced another process's ingest dropped the generation being read (retried, internal)
+    │   ├── OutdatedIndex      a saved BM25 index of another version (rebuilt, internal)
     │   ├── IndexLost          the index was built once, and its files or live generation are gone
     │   └── IngestBusy         another ingest holds the index's writer lock
-    └── BackendError         the language model endpoint failed
+    └── BackendError         a model endpoint (chat or OpenAI embeddings) failed
         ├── AuthError        the key was refused
         └── UnavailableError timeout, server down, too many retries, a reply that is not JSON,
-                             or the model skipped after failing (the circuit breaker in rag/bounds.py)
+                             or the model skipped after failing (the circuit breaker in rag/answer/bounds.py)
 
 Foreign exceptions (Chroma, OpenAI, OSError) are translated once, where they are
-raised, with `raise X(...) from exc`, so callers only ever catch RagError.
+raised, with `raise X(...) from exc`, so callers only ever catch RagError: Chroma's in
+rag/index/chroma_client.py, the chat client's in rag/answer/chat_errors.py, the embedding
+client's in rag/index/embeddings.py.
 """
 
 from __future__ import annotations
@@ -39,6 +42,10 @@ class DocumentError(InputError):
     """One document file cannot be ingested; the message names the file."""
 
 
+class DateNotRead(InputError):
+    """A date filter's text that reads as no date."""
+
+
 class IndexError_(RagError):  # noqa: N801 - trailing underscore avoids shadowing the builtin
     """The index on disk cannot be read or written."""
 
@@ -51,16 +58,24 @@ class StoreUnavailable(IndexError_):
     """The Chroma server refused the connection or timed out; the same call works again once it is back."""
 
 
+class GenerationReplaced(IndexError_):
+    """The generation being read was dropped by another process's ingest; read the new one (once)."""
+
+
+class OutdatedIndex(IndexError_):
+    """A saved BM25 index of another version: its words would not match the question's; rebuilt."""
+
+
 class IndexLost(IndexError_):
     """The index had articles, and what held them is gone (files removed or zeroed, generation deleted)."""
 
 
 class IngestBusy(IndexError_):
-    """Another ingest is writing the same index; one writer at a time (rag/writer_lock.py)."""
+    """Another ingest is writing the same index; one writer at a time (rag/index/writer_lock.py)."""
 
 
 class BackendError(RagError):
-    """The language model endpoint failed."""
+    """A model endpoint (the chat model, or OpenAI embeddings) failed."""
 
 
 class AuthError(BackendError):

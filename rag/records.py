@@ -7,7 +7,11 @@ record twice is a no-op and a changed article gets new chunk ids.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+
+# What Chroma keeps beside a vector: flat values, never None.
+ChromaValue = str | int | float | bool
 
 
 def content_hash(*parts: str, length: int = 16) -> str:
@@ -55,6 +59,70 @@ class Chunk:
         return indexed_text(self.header, self.text)
 
 
+@dataclass(frozen=True)
+class ChunkMeta:
+    """What the index keeps beside a chunk's text and vector: one field per Chroma metadata key.
+
+    Chroma metadata values cannot be None, so unknown text is "" and an unknown date is 0. A chunk
+    indexed by an older release may lack a key; it reads as the default here.
+    """
+
+    article_id: str
+    title: str = ""
+    publisher: str = ""
+    author: str = ""
+    published: str = ""  # ISO 'YYYY-MM-DD', or ""
+    published_int: int = 0  # YYYYMMDD, for Chroma's range filters (rag/retrieve/filters.py); 0 when undated
+    url: str = ""
+    position: int = 0
+    tokens: int = 0
+    header: str = ""
+    source_path: str = ""
+    version: str = ""  # ChunkingSettings.version: changes whenever the article's chunks would
+    duplicate_of: str = ""  # the canonical article of the story, "" when this article is it (rag/ingest/duplicates.py)
+    minhash: str = ""  # the article's MinHash signature, on its first chunk only
+    sentence_vectors: str = ""  # its sentences' vectors as text (rag/ingest/sentence_vectors.py)
+
+    def to_chroma(self) -> dict[str, ChromaValue]:
+        """The metadata Chroma stores; the two large optional texts only when present."""
+        values: dict[str, ChromaValue] = asdict(self)
+        for optional in ("minhash", "sentence_vectors"):
+            if not values[optional]:
+                del values[optional]
+        return values
+
+    @classmethod
+    def from_chroma(cls, metadata: Mapping[str, ChromaValue | None]) -> ChunkMeta:
+        """The record of what `to_chroma` wrote, or an older release did: a key it lacks takes its default,
+        a key this release does not know is dropped."""
+
+        def text(key: str) -> str:
+            value = metadata.get(key)
+            return "" if value is None else str(value)
+
+        def number(key: str) -> int:
+            value = metadata.get(key)
+            return int(value) if isinstance(value, int | float) else 0
+
+        return cls(
+            article_id=text("article_id"),
+            title=text("title"),
+            publisher=text("publisher"),
+            author=text("author"),
+            published=text("published"),
+            published_int=number("published_int"),
+            url=text("url"),
+            position=number("position"),
+            tokens=number("tokens"),
+            header=text("header"),
+            source_path=text("source_path"),
+            version=text("version"),
+            duplicate_of=text("duplicate_of"),
+            minhash=text("minhash"),
+            sentence_vectors=text("sentence_vectors"),
+        )
+
+
 def indexed_text(header: str, text: str) -> str:
     """What the retrievers index for a passage: its chunk's header, then the text (a chunk or one sentence)."""
     return f"{header}\n{text}"
@@ -64,7 +132,7 @@ def indexed_text(header: str, text: str) -> str:
 class Hit:
     """A retrieved chunk with its fused score and its rank in each retriever (1-based; None = not found).
 
-    In hybrid mode `bm25_rank` ranks only the BM25 matches kept for fusion (rag/retrieve.py, KEYWORD_MIN_SHARE).
+    In hybrid mode `bm25_rank` ranks only the BM25 matches kept for fusion (rag/retrieve/hybrid.py, KEYWORD_MIN_SHARE).
     The ranks are over all chunks; for a question naming several periods, fusion counted them within each
     period's chunks, so `score` is not the sum of these ranks' 1 / (rrf_k + rank).
     """
@@ -132,5 +200,5 @@ class Answer:
     seconds: float = 0.0
     dropped_citations: list[int] = field(default_factory=list)  # markers the model wrote that named no source
     # What was searched when it differs from what was asked: a follow-up made standalone, typos corrected,
-    # short forms spelled out (rag/question_reading.py); "" when searched as asked.
+    # short forms spelled out (rag/question/reading.py); "" when searched as asked.
     rewritten_question: str = ""

@@ -15,8 +15,8 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
+from rag.answer.evidence_gate import DEFAULT_MIN_EVIDENCE
 from rag.errors import ConfigError
-from rag.evidence_gate import DEFAULT_MIN_EVIDENCE
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -30,12 +30,12 @@ DEFAULT_CHUNK_OVERLAP_SENTENCES = 1
 DEFAULT_TOP_K = 5
 DEFAULT_RRF_K = 60
 DEFAULT_MAX_QUESTION_CHARS = 1000
-DEFAULT_READ_QUESTIONS = True  # correct typos and spell out short forms before searching (rag/question_reading.py)
+DEFAULT_READ_QUESTIONS = True  # correct typos and spell out short forms before searching (rag/question/reading.py)
 DEFAULT_LLM_MODEL = "gpt-4o-mini"
 DEFAULT_LLM_TIMEOUT_SECONDS = 30.0  # the longest silence inside a reply
 DEFAULT_LLM_MAX_RETRIES = 2
-# Bounds on one model call, retries included (rag/chat.py): a hung endpoint costs the first-token deadline,
-# not (1 + retries) timeouts; a slow drip of tokens is cut at the total. 120 s lets a CPU-only local model
+# Bounds on one model call, retries included (rag/answer/chat_client.py): a hung endpoint costs the first-token
+# deadline, not (1 + retries) timeouts; a slow drip of tokens is cut at the total. 120 s lets a CPU-only local model
 # write 600 tokens at 5 a second; OpenAI writes them in about 10 s.
 DEFAULT_LLM_CONNECT_SECONDS = 5.0
 DEFAULT_LLM_FIRST_TOKEN_SECONDS = 30.0
@@ -47,7 +47,7 @@ DEFAULT_LLM_BREAKER_SECONDS = 60.0
 # (Llama 3 8B); gpt-4o-mini takes 128k, but top_k chunks of 200 tokens need only ~1.5k anyway.
 DEFAULT_LLM_CONTEXT_TOKENS = 8192
 DEFAULT_LLM_ANSWER_TOKENS = 600  # max_tokens of a reply: a few cited sentences, never a report
-# The model is asked unless the best hit's dense similarity is below this (rag/evidence_gate.py).
+# The model is asked unless the best hit's dense similarity is below this (rag/answer/evidence_gate.py).
 DEFAULT_LLM_MIN_EVIDENCE = DEFAULT_MIN_EVIDENCE
 DEFAULT_PROMPTS_DIR = PROJECT_DIR / "prompts"
 OPENAI_API_URL = "https://api.openai.com/v1"
@@ -117,7 +117,7 @@ class Settings:
     corpus_dir: Path = DEFAULT_CORPUS_DIR
     data_dir: Path = DEFAULT_DATA_DIR
     collection: str = DEFAULT_COLLECTION
-    # A Chroma server (http://127.0.0.1:8000) instead of the index in data_dir; checked in rag/chroma_client.py.
+    # A Chroma server (http://127.0.0.1:8000) instead of the index in data_dir; checked in rag/index/chroma_client.py.
     chroma_url: str = ""
     embedding: str = DEFAULT_EMBEDDING
     openai_embedding_model: str = DEFAULT_OPENAI_EMBEDDING_MODEL
@@ -154,7 +154,7 @@ class Settings:
     show_progress: bool = True
 
     def __post_init__(self) -> None:
-        # The LLM settings are checked where the model is built (rag/chat.py, check_settings).
+        # The LLM settings are checked where the model is built (rag/answer/chat_client.py, check_settings).
         for name in ("chunk_tokens", "top_k", "rrf_k", "max_question_chars", "upload_max_chunks"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"RAG_{name.upper()} must be at least 1, not {getattr(self, name)}.")

@@ -50,7 +50,7 @@ from collections.abc import Callable, Iterator  # noqa: E402 - appended below th
 
 import numpy as np  # noqa: E402
 
-from rag.embeddings import LocalMiniLM  # noqa: E402
+from rag.index.embeddings import LocalMiniLM  # noqa: E402
 from tests.llama_server import LlamaServer  # noqa: E402
 from tests.openai_server import OpenAIServer  # noqa: E402
 

@@ -7,7 +7,7 @@ import hashlib
 import numpy as np
 
 from rag.records import Answer, Citation, Hit
-from rag.terms import terms
+from rag.text.terms import terms
 
 
 class HashingEmbedder:

@@ -153,6 +153,11 @@ def _handler(server: OpenAIServer) -> type[BaseHTTPRequestHandler]:
             request = Request(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
             if self.path.endswith("/embeddings"):
                 server.requests.append(request)
+                token = request.headers.get("authorization", "").removeprefix("Bearer ")
+                if server.required_key is not None and token != server.required_key:
+                    message = f"Incorrect API key provided: {token}."  # echoed, as OpenAI does
+                    self._json(401, {"error": {"message": message, "type": "invalid_request_error", "code": None}})
+                    return
                 self._embeddings(body)
                 return
             if not self.path.endswith("/chat/completions"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.answer_types import holds, wanted
+from rag.answer.answer_types import holds, wanted
 
 
 def test_question_wording_sets_the_kind() -> None:

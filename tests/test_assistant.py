@@ -7,7 +7,7 @@ import re
 import pytest
 
 from rag import REFUSAL, Assistant, InputError, RagError
-from rag.sentences import split_sentences
+from rag.text.sentences import split_sentences
 
 
 def test_answer_has_the_documented_shape(assistant: Assistant) -> None:
@@ -68,13 +68,13 @@ def test_the_index_can_be_listed_and_its_generation_follows_ingests(tmp_path, co
 
     a = Assistant(data_dir=tmp_path / "idx", corpus_dir=corpus_copy, embedder=HashingEmbedder(), show_progress=False)
     chunks = a.indexed_chunks()
-    assert len({m["article_id"] for m in chunks}) == 5 and all(m["published"] for m in chunks)
+    assert len({m.article_id for m in chunks}) == 5 and all(m.published for m in chunks)
     before = a.generation()
     a.ingest(corpus_copy, sync=True)
     assert a.generation() == before  # nothing changed, nothing swapped
     (corpus_copy / "004_08cc9ec9aa65f3ce.txt").unlink()
     a.ingest(corpus_copy, sync=True)
-    assert a.generation() != before and len({m["article_id"] for m in a.indexed_chunks()}) == 4
+    assert a.generation() != before and len({m.article_id for m in a.indexed_chunks()}) == 4
 
 
 def test_typed_questions_are_read_before_search(assistant: Assistant) -> None:

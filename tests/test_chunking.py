@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from rag.chunking import chunk_article, chunk_header
+from rag.ingest.chunking import chunk_article, chunk_header
 from rag.records import Article
-from rag.sentences import split_sentences
-from rag.tokens import count_tokens
+from rag.text.sentences import split_sentences
+from rag.text.tokens import count_tokens
 
 from .conftest import CORPUS_DIR
 
@@ -35,7 +35,7 @@ def test_a_sentence_longer_than_the_budget_is_cut_between_words_and_loses_none()
 
 
 def test_chunks_with_their_header_fit_the_embedder_even_from_long_sentences(local_embedder) -> None:
-    from rag.embeddings import MAX_TOKENS
+    from rag.index.embeddings import MAX_TOKENS
 
     # Numbers and rare words cost many more word pieces than cl100k tokens: the embedder's count decides.
     sentence = " ".join(f"Q{i}-rev 1{i},{i}07.{i}9 xyzzy{i}" for i in range(40)) + "."
@@ -64,7 +64,7 @@ def test_ids_are_content_hashes() -> None:
 
 
 def test_real_article_chunks_respect_the_default_size() -> None:
-    from rag.articles import load_article
+    from rag.ingest.articles import load_article
     from rag.settings import DEFAULT_CHUNK_TOKENS
 
     art, _ = load_article(CORPUS_DIR / "001_cf3d653a0c1a885b.txt")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from rag.articles import load_article
-from rag.chunking import chunk_article
-from rag.clean import clean_article, normalise_line
-from rag.documents import read_document
-from rag.sentences import split_sentences
+from rag.ingest.articles import load_article
+from rag.ingest.chunking import chunk_article
+from rag.ingest.clean import clean_article, normalise_line
+from rag.ingest.documents import read_document
+from rag.text.sentences import split_sentences
 
 from .chrome_oracle import CHROME
 from .conftest import CORPUS_DIR, SEEDS_DIR

@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from rag.dates import DateNotRead, read_bound
+from rag.dates import read_bound
+from rag.errors import DateNotRead
 
 TODAY = dt.date(2024, 12, 31)
 

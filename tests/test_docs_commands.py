@@ -202,11 +202,13 @@ def venv() -> Path:
 def project(tmp_path: Path, built_index: Path, venv: Path) -> Path:
     """A copy of the project as after the README's first command: .venv, and an index of corpus/."""
     root = tmp_path / "project"
-    skip = {".git", ".venv", "index", "__pycache__", "test-output", ".pytest_cache", ".ruff_cache"}
+    skip = {".git", ".venv", "__pycache__", "test-output", ".pytest_cache", ".ruff_cache"}
 
     def ignore(folder: str, names: list[str]) -> set[str]:
-        # Reports of earlier eval runs (evals/results/<timestamp>) are local output, not part of the project.
-        return {n for n in names if n in skip or n.endswith(".egg-info") or re.fullmatch(r"\d{8}-\d{6}", n)}
+        # Reports of earlier eval runs (evals/results/<timestamp>) are local output, not part of the project;
+        # the index is the top-level folder only (rag/index/ is code).
+        top = {"index"} if Path(folder) == PROJECT_DIR else set()
+        return {n for n in names if n in skip | top or n.endswith(".egg-info") or re.fullmatch(r"\d{8}-\d{6}", n)}
 
     shutil.copytree(PROJECT_DIR, root, ignore=ignore)
     shutil.copytree(built_index, root / "index")

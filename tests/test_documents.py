@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.documents import find_documents, read_document
 from rag.errors import DocumentError
+from rag.ingest.documents import find_documents, read_document
 
 
 def write(path: Path, content: str | bytes) -> Path:

@@ -16,9 +16,10 @@ import numpy as np
 import pytest
 
 from rag import Assistant
-from rag.articles import to_article
-from rag.documents import read_document
-from rag.duplicates import (
+from rag.index.embeddings import LocalMiniLM
+from rag.ingest.articles import to_article
+from rag.ingest.documents import read_document
+from rag.ingest.duplicates import (
     THRESHOLD,
     Duplicate,
     decode,
@@ -28,7 +29,6 @@ from rag.duplicates import (
     signature,
     similarity,
 )
-from rag.embeddings import LocalMiniLM
 
 from .conftest import CORPUS_DIR
 from .fakes import HashingEmbedder
@@ -113,7 +113,7 @@ def test_threshold_separates_republished_copies_from_different_stories(tmp_path:
     """The measurement behind THRESHOLD (0.5): copies score 0.7+, the corpus articles 0.05 at most against each other.
 
     (On public text the unrelated side stays low too: no two of the 5,183 SciFact abstracts or the 646 SQuAD
-    paragraphs reach 0.22; see rag/duplicates.py.)
+    paragraphs reach 0.22; see rag/ingest/duplicates.py.)
     """
     bodies = corpus_bodies()
     copies = {}
@@ -158,7 +158,7 @@ def make(data_dir: Path, corpus: Path, embedder: HashingEmbedder | None = None) 
 
 def story_of(a: Assistant) -> dict[str, str]:
     """article id -> duplicate_of, as stored in the chunks."""
-    return {c.metadata["article_id"]: c.metadata["duplicate_of"] for c, _ in a._store.chunks()}
+    return {c.metadata.article_id: c.metadata.duplicate_of for c, _ in a._store.chunks()}
 
 
 def test_the_corpus_has_no_near_duplicates(tmp_path: Path, corpus_copy: Path) -> None:
@@ -194,7 +194,7 @@ def test_a_republished_copy_is_reported_and_shown_once_in_answers(tmp_path: Path
 def test_an_earlier_copy_becomes_canonical_without_re_embedding_the_original(tmp_path: Path, corpus_copy: Path) -> None:
     embedder = HashingEmbedder()
     a = make(tmp_path / "idx", corpus_copy, embedder)
-    vectors_before = {c.id: v for c, v in a._store.chunks(with_embeddings=True) if c.metadata["article_id"] == YAHOO}
+    vectors_before = {c.id: v for c, v in a._store.chunks(with_embeddings=True) if c.metadata.article_id == YAHOO}
     (corpus_copy / "early-wire.txt").write_text(republished(YAHOO, published="2024-01-21"))
     calls = embedder.calls
     report = a.ingest([corpus_copy], sync=True)
@@ -202,7 +202,7 @@ def test_an_earlier_copy_becomes_canonical_without_re_embedding_the_original(tmp
     assert [(d.article_id, d.duplicate_of) for d in report.duplicates] == [(YAHOO, "early-wire")]
     assert story_of(a)[YAHOO] == "early-wire" and story_of(a)["early-wire"] == ""
     assert embedder.calls == calls + 1  # one batch, for the new article's chunks only
-    after = {c.id: v for c, v in a._store.chunks(with_embeddings=True) if c.metadata["article_id"] == YAHOO}
+    after = {c.id: v for c, v in a._store.chunks(with_embeddings=True) if c.metadata.article_id == YAHOO}
     assert after.keys() == vectors_before.keys()
     assert all(np.allclose(after[cid], vectors_before[cid]) for cid in after)
     hits = a.retrieve("small caps left behind record highs Wall Street loves this trade", k=10)
@@ -235,9 +235,9 @@ def test_re_ingesting_reports_no_duplicates_again(tmp_path: Path, corpus_copy: P
 def test_the_minhash_is_stored_once_per_article(tmp_path: Path, corpus_copy: Path) -> None:
     a = make(tmp_path / "idx", corpus_copy)
     stored = [c.metadata for c, _ in a._store.chunks()]
-    with_hash = [m for m in stored if m.get("minhash")]
-    assert len(with_hash) == 5 and all(m["position"] == 0 for m in with_hash)
-    assert all(re.fullmatch(r"[A-Za-z0-9+/=]{684}", m["minhash"]) for m in with_hash)
+    with_hash = [m for m in stored if m.minhash]
+    assert len(with_hash) == 5 and all(m.position == 0 for m in with_hash)
+    assert all(re.fullmatch(r"[A-Za-z0-9+/=]{684}", m.minhash) for m in with_hash)
 
 
 @pytest.mark.slow  # ingests several corpora

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.embeddings import MAX_INPUTS_PER_REQUEST, LocalMiniLM, OpenAIEmbedder
-from rag.errors import ConfigError
+from rag.errors import AuthError, BackendError, ConfigError
+from rag.index.embeddings import MAX_INPUTS_PER_REQUEST, LocalMiniLM, OpenAIEmbedder
 from tests.openai_server import OpenAIServer
 
 
@@ -57,3 +57,19 @@ def test_openai_embeddings_are_requested_in_parts_the_server_accepts(openai_serv
     one_by_one = np.vstack([embedder.embed([t]) for t in (texts[0], texts[-1])])
     assert np.allclose(vectors[[0, -1]], one_by_one)  # in the caller's order
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0)
+
+
+def test_openai_embedding_errors_are_ours_and_never_quote_the_key(openai_server: OpenAIServer) -> None:
+    openai_server.required_key = "sk-right"
+    embedder = OpenAIEmbedder(model="text-embedding-3-small", api_key="sk-wrong-secret", base_url=openai_server.url,
+                              endpoint="http://127.0.0.1")  # fmt: skip
+    with pytest.raises(AuthError, match=r"refused the API key \(401\)") as caught:
+        embedder.embed(["a sentence"])
+    assert "sk-wrong-secret" not in str(caught.value) and caught.value.__cause__ is None
+
+
+def test_a_request_the_embedding_server_rejects_is_a_backend_error(openai_server: OpenAIServer) -> None:
+    openai_server.max_embedding_inputs = 0  # every request gets a 400
+    embedder = OpenAIEmbedder(model="text-embedding-3-small", api_key="sk-test", base_url=openai_server.url)
+    with pytest.raises(BackendError, match=r"rejected the request \(400\)"):
+        embedder.embed(["a sentence"])

@@ -12,12 +12,12 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from rag.answer_model import QUESTION_FEATURES, AnswerModel, Logistic, default_model
-from rag.extractive import ExtractiveAnswerer, compose
-from rag.glossary import Glossary
-from rag.keyword import KeywordIndex
+from rag.answer.answer_model import QUESTION_FEATURES, AnswerModel, Logistic, default_model
+from rag.answer.extractive import ExtractiveAnswerer, compose
+from rag.answer.sentence_features import FEATURES, candidates, features, read_question
+from rag.index.bm25 import KeywordIndex
+from rag.question.glossary import Glossary
 from rag.records import Hit
-from rag.sentence_features import FEATURES, candidates, features, read_question
 from rag.ui.render import answer_html
 from rag.ui.sources import sources_html
 from tests.fakes import HashingEmbedder

@@ -15,10 +15,10 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 
 from rag import Assistant
-from rag.articles import to_article
-from rag.documents import find_documents, read_document
 from rag.errors import DocumentError, InputError
-from rag.readers.pdf import join_lines
+from rag.ingest.articles import to_article
+from rag.ingest.documents import find_documents, read_document
+from rag.ingest.readers.pdf import join_lines
 
 from .fakes import HashingEmbedder
 
@@ -145,7 +145,7 @@ def test_html_page_gives_its_article_text_and_meta_tag_metadata(tmp_path: Path) 
         "https://harbor.example/markets/regional-banks",
     )
     assert doc.warnings == []
-    body = to_article(doc).body  # and through rag/clean.py, like every format
+    body = to_article(doc).body  # and through rag/ingest/clean.py, like every format
     for paragraph in PARAGRAPHS:
         assert paragraph in body.splitlines()
     for chrome in ("Sign in", "Subscribe", "Share on", "Copy link", "newsletter", "Privacy Policy", "All rights",
@@ -190,7 +190,7 @@ def test_html_in_a_declared_legacy_charset_is_decoded(tmp_path: Path) -> None:
 def test_html_without_article_text_is_refused_with_what_to_do(tmp_path: Path, content: str | bytes) -> None:
     path = write(tmp_path / "page.html", content)
     with pytest.raises(DocumentError, match="page.html") as info:
-        to_article(read_document(path))  # what ingest does: the reader, then rag/clean.py
+        to_article(read_document(path))  # what ingest does: the reader, then rag/ingest/clean.py
     message = str(info.value)
     assert "no article text" in message or "not an HTML page" in message
     assert "save the article" in message or "check that the file holds the article itself" in message

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from rag.errors import ConfigError
-from rag.glossary import Glossary, default_glossary
-from rag.keyword import KeywordIndex
+from rag.index.bm25 import KeywordIndex
+from rag.question.glossary import Glossary, default_glossary
 
 
 def test_the_shipped_glossary_is_large_and_well_formed() -> None:
@@ -48,7 +48,7 @@ def test_a_name_that_starts_a_longer_name_is_left_to_be_that_name() -> None:
 
 
 def test_a_short_form_is_known_when_the_articles_know_its_phrase() -> None:
-    from rag.extractive import ExtractiveAnswerer
+    from rag.answer.extractive import ExtractiveAnswerer
 
     vocabulary = KeywordIndex(["a"], ["The Russell 2000 rose while the Fed held rates."])
     glossary = Glossary({"R2K": ("Russell 2000",), "BTC": ("bitcoin",)})

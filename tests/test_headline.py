@@ -1,4 +1,4 @@
-"""A headerless text file takes its first line as title when it reads as a headline (rag/headline.py).
+"""A headerless text file takes its first line as title when it reads as a headline (rag/ingest/headline.py).
 
 All text here is invented.
 """
@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from rag.articles import to_article
-from rag.documents import read_document
-from rag.headline import headline_of, looks_like_headline
+from rag.ingest.articles import to_article
+from rag.ingest.documents import read_document
+from rag.ingest.headline import headline_of, looks_like_headline
 
 from .test_cli import rag
 
@@ -76,7 +76,8 @@ def test_a_headerless_file_takes_its_headline_as_title_and_says_so(tmp_path: Pat
     doc = read_document(path)
     assert doc.title == "Regional banks lead small caps higher" and doc.published == ""
     assert any(
-        '"Regional banks lead small caps higher" is the file\'s first line' in w and "'title: ...' line in a header" in w
+        '"Regional banks lead small caps higher" is the file\'s first line' in w
+        and "'title: ...' line in a header" in w
         for w in doc.warnings
     ), doc.warnings
     assert any("no 'published' date" in w for w in doc.warnings)

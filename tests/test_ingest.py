@@ -41,8 +41,8 @@ def test_first_assistant_ingests_the_corpus_and_records_metadata(tmp_path: Path,
     goldman = [h for h in hits if h.article_id == "000_c205bd33b4339b3e"][0]
     assert (goldman.publisher, goldman.published) == ("Moomoo News Global", "2024-01-10")
     chunk = a._retriever.chunk(goldman.chunk_id)
-    assert chunk.metadata["published_int"] == 20240110
-    assert chunk.metadata["tokens"] > 0 and chunk.metadata["position"] >= 0
+    assert chunk.metadata.published_int == 20240110
+    assert chunk.metadata.tokens > 0 and chunk.metadata.position >= 0
 
 
 def test_ingesting_the_same_corpus_twice_changes_nothing(tmp_path: Path, corpus_copy: Path) -> None:
@@ -155,7 +155,7 @@ def test_an_ingest_killed_halfway_leaves_the_previous_index_answering(tmp_path: 
         import os, sys
         sys.path.insert(0, {str(Path(__file__).parent.parent)!r})
         from tests.fakes import HashingEmbedder
-        import rag.store as store
+        import rag.index.store as store
         real_write = store.ChunkStore._write
         def write_then_die(self, collection, chunks, vectors):
             real_write(self, collection, chunks[:3], vectors[:3])
@@ -183,8 +183,8 @@ def test_querying_with_another_embedding_model_is_refused_until_rebuilt(tmp_path
     with pytest.raises(EmbeddingMismatch, match="rag ingest --rebuild"):
         make(tmp_path / "idx", corpus_copy, OtherModel())
     # Rebuilding with the new model goes through the ingest path directly.
-    from rag.ingest import ChunkingSettings, ingest
-    from rag.store import ChunkStore
+    from rag.index.store import ChunkStore
+    from rag.ingest.pipeline import ChunkingSettings, ingest
 
     store = ChunkStore.persistent(tmp_path / "idx", name="articles")
     ingest(
@@ -214,7 +214,7 @@ def test_a_corrupted_data_dir_gets_a_message_that_says_what_to_do(tmp_path: Path
      ("[Errno 28] No space left on device", "the disk is full")],
 )  # fmt: skip
 def test_a_full_or_read_only_index_is_never_called_damaged(reason: str, says: str) -> None:
-    from rag.chroma_client import failure_message
+    from rag.index.chroma_client import failure_message
 
     message = failure_message("/srv/index", f"failed ({reason})")
     assert says in message and "backup" not in message and "rebuild" not in message

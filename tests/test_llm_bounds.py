@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pytest
 
 from rag import Answer, Assistant
-from rag.bounds import Breaker, retry_delay
+from rag.answer.bounds import Breaker, retry_delay
 from tests.openai_server import OpenAIServer
 
 GOLDMAN = "What does Goldman Sachs expect the Russell 2000 to do in the coming year?"

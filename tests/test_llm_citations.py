@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from rag import Hit
-from rag.citations import answer_sentences, numbers, resolve
-from rag.embeddings import LocalMiniLM
-from rag.packing import Source, pack
+from rag.answer.citations import answer_sentences, numbers, resolve
+from rag.answer.packing import Source, pack
+from rag.index.embeddings import LocalMiniLM
 from tests.fakes import HashingEmbedder
 
 GOLDMAN = (
@@ -117,7 +117,7 @@ def test_numbers_compare_in_one_form() -> None:
 
 
 # Faithful paraphrases and wrong claims about the sources above, with the real embedder:
-# the thresholds in rag/citations.py were set on these and more of their kind.
+# the thresholds in rag/answer/citations.py were set on these and more of their kind.
 FAITHFUL = [
     ("As of 2024-01-10, Goldman Sachs analysts predicted the Russell 2000 would return about 9% over six months "
      "and 15% over twelve months [1].", [GOLDMAN]),

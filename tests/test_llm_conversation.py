@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from rag import Assistant, InputError
-from rag.conversation import KeywordRewriter, check_history, looks_elliptical
+from rag.answer.followups import KeywordRewriter, check_history, looks_elliptical
 from tests.conftest import RememberingEmbedder
 from tests.openai_server import OpenAIServer
 

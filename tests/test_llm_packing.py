@@ -8,12 +8,12 @@ from dataclasses import replace
 import pytest
 
 from rag import Assistant, ConfigError, Hit
-from rag.chunking import chunk_article
-from rag.packing import pack
-from rag.prompts import format_sources
+from rag.answer.packing import pack
+from rag.answer.prompts import format_sources
+from rag.ingest.chunking import chunk_article
 from rag.records import Article
-from rag.sentences import split_sentences
-from rag.tokens import count_tokens
+from rag.text.sentences import split_sentences
+from rag.text.tokens import count_tokens
 
 BODY = (
     "Alpha rose 2% on Monday. Beta fell 1% the same day. Gamma was flat.\n"

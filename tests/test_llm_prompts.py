@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from rag import REFUSAL, Assistant, ConfigError, Hit
-from rag.packing import pack
-from rag.prompts import Prompts, escape_source_text, format_conversation
+from rag.answer.packing import pack
+from rag.answer.prompts import Prompts, escape_source_text, format_conversation
 from rag.settings import DEFAULT_PROMPTS_DIR
 from tests.openai_server import OpenAIServer
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from rag import REFUSAL, Answer, Assistant
-from rag.llm import is_refusal
+from rag.answer.model_answerer import is_refusal
 from tests.conftest import CORPUS_DIR, LLM_ENVIRONMENT, RememberingEmbedder
 from tests.llama_server import LlamaServer
 

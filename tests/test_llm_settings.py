@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from rag import ConfigError, Price, Settings
-from rag.chat import ChatModel
+from rag.answer.chat_client import ChatModel
 from rag.settings import (
     DEFAULT_LLM_ANSWER_TOKENS,
     DEFAULT_LLM_BREAKER_FAILURES,

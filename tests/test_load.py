@@ -18,7 +18,7 @@ import pytest
 from evals.dataset import load_questions
 from evals.metrics import percentile
 from rag import Assistant
-from rag.keyword import KeywordIndex
+from rag.index.bm25 import KeywordIndex
 from tests.conftest import PROJECT_DIR
 from tests.fakes import HashingEmbedder
 from tests.test_ui_app import ask, client, last_reply

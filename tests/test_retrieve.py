@@ -6,7 +6,7 @@ import pytest
 
 from rag import Assistant, Filters
 from rag.errors import InputError
-from rag.timeframes import nearest_period, periods
+from rag.question.periods import nearest_period, periods
 
 
 def test_hits_carry_fused_score_and_each_retrievers_rank(assistant: Assistant) -> None:
@@ -144,7 +144,7 @@ def test_hybrid_keyword_ranks_only_substantial_matches(assistant: Assistant) -> 
 
 
 def test_periods_cannot_push_the_best_text_matches_out_of_the_top_k() -> None:
-    from rag.retrieve import TEXT_KEEP, _keep_best_text_matches
+    from rag.retrieve.hybrid import TEXT_KEEP, _keep_best_text_matches
 
     ranked = ["dec1", "dec2", "dec3", "dec4", "jan1", "jan2"]  # with the period ranking
     by_text = ["jan1", "jan2", "dec1", "dec2"]  # by the text alone

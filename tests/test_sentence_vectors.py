@@ -7,14 +7,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import rag.retrieve
-import rag.store
+import rag.index.store
+import rag.retrieve.hybrid
 from rag import Assistant
+from rag.index.store import DenseMatch
+from rag.ingest.sentence_vectors import decode, encode, indexed_sentences
 from rag.records import Chunk
-from rag.retrieve import SENTENCE_WEIGHT, _dense_ranking
-from rag.sentence_vectors import METADATA_KEY, decode, encode, indexed_sentences
-from rag.sentences import split_sentences
-from rag.store import DenseMatch
+from rag.retrieve.hybrid import SENTENCE_WEIGHT, _dense_ranking
+from rag.text.sentences import split_sentences
 from tests.conftest import RememberingEmbedder
 
 from .fakes import HashingEmbedder
@@ -62,12 +62,12 @@ def test_each_sentence_is_embedded_alone() -> None:
 
 def test_ingest_keeps_each_chunks_sentence_vectors(assistant: Assistant, local_embedder: RememberingEmbedder) -> None:
     stored = next(c for c, _ in assistant._store.chunks())
-    rows = decode(stored.metadata[METADATA_KEY])
+    rows = decode(stored.metadata.sentence_vectors)
     expected = local_embedder.embed(split_sentences(stored.text))
     assert rows is not None and rows.shape == expected.shape
     assert np.allclose(rows, expected, atol=2e-3)
     # Retrieval and the catalogue read the chunk table without them.
-    assert all(METADATA_KEY not in m for m in assistant.indexed_chunks())
+    assert all(m.sentence_vectors == "" for m in assistant.indexed_chunks())
 
 
 def test_the_dense_score_blends_the_chunk_with_its_best_sentence(
@@ -78,7 +78,7 @@ def test_the_dense_score_blends_the_chunk_with_its_best_sentence(
     q = local_embedder.embed([assistant.read(question)])[0]
     for hit in hits:
         chunk = assistant._retriever.chunk(hit.chunk_id)
-        whole = float(local_embedder.embed([f"{chunk.metadata['header']}\n{chunk.text}"])[0] @ q)
+        whole = float(local_embedder.embed([f"{chunk.metadata.header}\n{chunk.text}"])[0] @ q)
         best = float(np.max(local_embedder.embed(split_sentences(chunk.text)) @ q))
         assert hit.dense_similarity == pytest.approx((1 - SENTENCE_WEIGHT) * whole + SENTENCE_WEIGHT * best, abs=2e-3)
     assert [h.dense_rank for h in hits] == [1, 2, 3, 4, 5]
@@ -95,7 +95,7 @@ def test_a_chunk_with_one_answering_sentence_outranks_a_nearer_whole(
     a = Assistant(data_dir=tmp_path / "idx", corpus_dir=corpus, embedder=local_embedder, show_progress=False)
     assert [h.article_id for h in a.retrieve(QUESTION, k=2, mode="dense")] == ["mixed", "near"]
     # What the chunk vectors alone say: the short chunk is nearer.
-    monkeypatch.setattr(rag.retrieve, "SENTENCE_WEIGHT", 0.0)
+    monkeypatch.setattr(rag.retrieve.hybrid, "SENTENCE_WEIGHT", 0.0)
     assert [h.article_id for h in a.retrieve(QUESTION, k=2, mode="dense")] == ["near", "mixed"]
 
 
@@ -111,14 +111,14 @@ def test_a_chunk_without_sentence_vectors_keeps_its_own_similarity() -> None:
 def test_an_incremental_ingest_keeps_the_sentence_vectors_of_unchanged_chunks(
     tmp_path: Path, corpus_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(rag.store, "WRITE_BATCH", 2)  # kept chunks are copied in several batches
+    monkeypatch.setattr(rag.index.store, "WRITE_BATCH", 2)  # kept chunks are copied in several batches
     embedder = HashingEmbedder()
     a = Assistant(data_dir=tmp_path / "idx", corpus_dir=corpus_copy, embedder=embedder, show_progress=False)
-    before = {c.id: c.metadata[METADATA_KEY] for c, _ in a._store.chunks()}
+    before = {c.id: c.metadata.sentence_vectors for c, _ in a._store.chunks()}
     path = corpus_copy / "002_263abbe24ab8791b.txt"
     path.write_text(path.read_text().replace("Tom Lee", "Thomas Lee"))
     a.ingest([corpus_copy], sync=True)
-    after = {c.id: c.metadata.get(METADATA_KEY) for c, _ in a._store.chunks()}
+    after = {c.id: c.metadata.sentence_vectors for c, _ in a._store.chunks()}
     kept = before.keys() & after.keys()
     assert kept and all(after[cid] == before[cid] for cid in kept)  # copied, not embedded again
     assert all(decode(vectors) is not None for vectors in after.values())

@@ -1,4 +1,4 @@
-from rag.sentences import split_sentences
+from rag.text.sentences import split_sentences
 
 
 def test_keeps_abbreviations_initials_and_decimals_whole() -> None:

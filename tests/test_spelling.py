@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.spelling import SpellingCorrector
+from rag.question.spelling import SpellingCorrector
 
 TEXTS = ["Goldman Sachs expects the Russell 2000 to rally as interest rates fall and valuations look cheap."]
 

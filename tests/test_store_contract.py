@@ -23,9 +23,11 @@ import numpy as np
 import pytest
 
 from rag import Assistant, ConfigError, EmbeddingMismatch, IndexError_, IndexLost, StoreUnavailable
-from rag.chroma_client import http_client, persistent_client
-from rag.retrieve import Filters, HybridRetriever
-from rag.store import ChunkStore, GenerationReplaced, StoredChunk
+from rag.errors import GenerationReplaced
+from rag.index.chroma_client import http_client, persistent_client
+from rag.index.store import ChunkStore, StoredChunk
+from rag.records import ChunkMeta
+from rag.retrieve.hybrid import Filters, HybridRetriever
 from tests.chroma_server import ChromaServer, finishes_within
 from tests.dropping_proxy import DroppingProxy
 from tests.fakes import HashingEmbedder
@@ -92,7 +94,7 @@ EMBEDDER = HashingEmbedder()
 
 def chunks(*specs: tuple[str, str, str, int]) -> tuple[list[StoredChunk], np.ndarray]:
     """(id, text, publisher, published_int) -> chunks with the metadata retrieval filters on, and their vectors."""
-    made = [StoredChunk(cid, text, {"article_id": cid, "publisher": pub, "published_int": date})
+    made = [StoredChunk(cid, text, ChunkMeta(article_id=cid, publisher=pub, published_int=date))
             for cid, text, pub, date in specs]  # fmt: skip
     return made, EMBEDDER.embed([c.text for c in made])
 
@@ -127,7 +129,7 @@ def test_swapped_in_chunks_are_counted_read_and_queried_with_filters(store: Chun
     swap(store, THREE)
     assert store.count() == 3 and store.live_model() == EMBEDDER.model_id
     read = {c.id: (c, v) for c, v in store.chunks(with_embeddings=True)}
-    assert read["b"][0].text == THREE[0][1].text and read["b"][0].metadata["publisher"] == "Yahoo Finance"
+    assert read["b"][0].text == THREE[0][1].text and read["b"][0].metadata.publisher == "Yahoo Finance"
     assert np.allclose(read["c"][1], THREE[1][2], atol=1e-6)
 
     query = EMBEDDER.embed(["Russell 2000 Goldman"])[0]
@@ -242,7 +244,7 @@ def test_a_pointer_to_a_missing_generation_reads_the_newest_complete_one_until_r
     state = place.client().get_collection(f"{place.collection}-state")
     state.modify(metadata={"live": f"{place.collection}-deadbeef", "embedding_model": EMBEDDER.model_id})
     reader = place.store()
-    with caplog.at_level(logging.WARNING, logger="rag.store"):
+    with caplog.at_level(logging.WARNING, logger="rag.index.store"):
         assert reader.generation() == live and reader.count() == 3
     assert "deadbeef, which is missing; reading" in caplog.text
     reader.remove_leftovers()  # what an ingest with nothing to change does: it writes the pointer again

@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 
-from rag.keyword import INDEX_VERSION
-from rag.terms import names, terms
+from rag.index.bm25 import INDEX_VERSION
+from rag.text.terms import names, terms
 from tests.conftest import CORPUS_DIR
 
 # The five source articles, verbatim: raw page captures with numbers, symbols and boilerplate of every kind.
@@ -30,7 +30,7 @@ def test_letters_joined_by_a_slash_are_one_abbreviation() -> None:
 def test_a_change_to_terms_bumps_the_index_version() -> None:
     # BM25 indexes kept on disk were built with the terms() of their INDEX_VERSION; a new version is what
     # makes them rebuild. If this fails because terms() changed on purpose, bump INDEX_VERSION in
-    # rag/keyword.py and pin the new digest under the new version.
+    # rag/index/bm25.py and pin the new digest under the new version.
     pinned = {2: "8f1d1fa1"}
     every_term = [terms((CORPUS_DIR / f"{name}.txt").read_text(encoding="utf-8")) for name in ARTICLES]
     digest = hashlib.sha256(json.dumps(every_term).encode()).hexdigest()[:8]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.timeframes import NOT_YET, nearest_period, periods, relative_years
+from rag.question.periods import NOT_YET, nearest_period, periods, relative_years
 
 
 def spans(text: str) -> list[tuple[str, int, int, int, int, int | None]]:

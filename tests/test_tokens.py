@@ -10,9 +10,9 @@ import pytest
 import tiktoken
 import tiktoken_ext
 
-from rag.articles import load_article
-from rag.chunking import chunk_article
-from rag.tokens import count_tokens, encoding
+from rag.ingest.articles import load_article
+from rag.ingest.chunking import chunk_article
+from rag.text.tokens import count_tokens, encoding
 
 from .conftest import CORPUS_DIR
 

@@ -1,17 +1,17 @@
-"""One chat turn against fake Assistants (of our own interface): stream or ask, history, errors as messages."""
+"""One chat turn against fake Assistants (of rag.ui.assistant.ChatAssistant): deltas, history, errors as messages."""
 
 from __future__ import annotations
 
 import inspect
 import logging
 from collections.abc import Iterator
-from types import SimpleNamespace
 
 import pytest
 
+from rag.answer.base import StreamingAnswerer
 from rag.errors import InputError, UnavailableError
-from rag.retrieve import Filters
-from rag.ui.chat import UNEXPECTED, Turn, history, make_filters, messages, respond, sources, streams
+from rag.retrieve.hybrid import Filters
+from rag.ui.chat import UNEXPECTED, Turn, history, make_filters, messages, respond, sources
 from tests.ui_helpers import AskingAssistant, StreamingAssistant, answer
 
 
@@ -20,13 +20,13 @@ def run(assistant: object, question: str = "What does Goldman expect?", turns: l
     return list(respond(assistant, turns or [], question, k=kw.pop("k", 5), filter_values=filters))
 
 
-def test_ask_only_assistant_gets_one_answer_after_a_pending_state() -> None:
+def test_an_answer_written_at_once_comes_after_a_pending_state() -> None:
     fake = AskingAssistant()
     states = run(fake, k=7)
     assert [s[-1].done for s in states] == [False, True]
     assert "Searching the articles" in messages(states[0])[-1]["content"]
     assert states[-1][-1].answer == fake.reply
-    assert fake.calls == [{"question": "What does Goldman expect?", "k": 7, "filters": Filters()}]
+    assert fake.calls == [{"question": "What does Goldman expect?", "history": None, "k": 7, "filters": Filters()}]
 
 
 def test_stream_is_preferred_and_its_deltas_show_as_they_arrive() -> None:
@@ -44,17 +44,18 @@ def test_stream_is_preferred_and_its_deltas_show_as_they_arrive() -> None:
 
 
 def test_answers_stream_to_the_page_only_when_the_answerer_writes_them_in_pieces() -> None:
-    class Offline:  # like rag.extractive.ExtractiveAnswerer: the whole answer at once
+    # Assistant.streams is whether its answerer is a StreamingAnswerer.
+    class Offline:  # like rag.answer.extractive.ExtractiveAnswerer: the whole answer at once
         name = "extractive"
 
-    class Model(Offline):  # like rag.llm.LLMAnswerer
+        def answer(self, question: str, hits: list) -> object:
+            return question
+
+    class Model(Offline):  # like rag.answer.model_answerer.LLMAnswerer
         def stream(self, question: str, hits: list) -> Iterator[str]:
             yield question
 
-    assert not streams(AskingAssistant())
-    assert streams(StreamingAssistant())  # no answerer to ask: its stream is taken at its word
-    assert not streams(SimpleNamespace(stream=StreamingAssistant().stream, answerer=Offline()))
-    assert streams(SimpleNamespace(stream=StreamingAssistant().stream, answerer=Model()))
+    assert not isinstance(Offline(), StreamingAnswerer) and isinstance(Model(), StreamingAnswerer)
 
 
 def test_follow_up_passes_earlier_answers_as_history() -> None:
@@ -71,11 +72,11 @@ def test_history_leaves_out_failed_turns_and_keeps_the_recent_ones() -> None:
     assert len(history(done)) == 6 and history(done)[0] == ("q4", "a4")
 
 
-def test_history_is_not_passed_to_an_ask_without_that_parameter() -> None:
+def test_history_is_passed_to_an_assistant_that_answers_at_once_too() -> None:
     fake = AskingAssistant()
     first = run(fake)[-1]
-    run(fake, "Follow-up?", turns=first)  # would raise TypeError if history were passed
-    assert len(fake.calls) == 2
+    run(fake, "Follow-up?", turns=first)
+    assert fake.calls[1]["history"] == [("What does Goldman expect?", answer().text)]
 
 
 def test_rag_error_becomes_its_message_in_the_chat() -> None:

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from rag import Assistant
-from rag.keyword import INDEX_VERSION, VERSION_FILE
+from rag.index.bm25 import INDEX_VERSION, VERSION_FILE
+from rag.index.store import ChunkStore
+from rag.index.view_cache import CHUNKS_FILE, VIEWS_DIR
 from rag.settings import Settings
-from rag.store import ChunkStore
-from rag.view_cache import CHUNKS_FILE, VIEWS_DIR
 from tests.conftest import CORPUS_DIR
 
 QUESTION = "Where does Goldman see the Russell 2000 a year from now?"
@@ -63,7 +63,7 @@ def test_a_damaged_cache_is_rebuilt_from_the_store(
     expected, place = saved_copy(index_copy)
     (place / CHUNKS_FILE).write_text('{"id": "half a line')
 
-    with caplog.at_level(logging.WARNING, logger="rag.view_cache"):
+    with caplog.at_level(logging.WARNING, logger="rag.index.view_cache"):
         again = open_assistant(index_copy)
         assert ranking(again) == expected
     assert "unreadable index cache" in caplog.text
@@ -78,7 +78,7 @@ def test_a_cache_missing_some_lines_is_caught_by_its_checksum_and_rebuilt(
     lines = (place / CHUNKS_FILE).read_text().splitlines(keepends=True)
     (place / CHUNKS_FILE).write_text("".join(lines[:3] + lines[5:]))
 
-    with caplog.at_level(logging.WARNING, logger="rag.view_cache"):
+    with caplog.at_level(logging.WARNING, logger="rag.index.view_cache"):
         assert ranking(open_assistant(index_copy)) == expected
     assert "do not match their checksum" in caplog.text
     assert_replaced(index_copy, expected, monkeypatch)
@@ -92,7 +92,7 @@ def test_a_cache_saved_before_an_upgrade_is_replaced(
     (place / VERSION_FILE).unlink()
     (place / "from-the-old-release").touch()
 
-    with caplog.at_level(logging.INFO, logger="rag.view_cache"):
+    with caplog.at_level(logging.INFO, logger="rag.index.view_cache"):
         assert ranking(open_assistant(index_copy)) == expected
     assert "saved as version 1" in caplog.text and "unreadable" not in caplog.text
     assert (place / VERSION_FILE).read_text() == str(INDEX_VERSION)
@@ -138,6 +138,6 @@ def test_a_cache_that_cannot_be_written_is_skipped(index_copy: Path, caplog: pyt
     shutil.rmtree(views)
     views.write_text("not a folder")  # so the copy cannot be made
 
-    with caplog.at_level(logging.WARNING, logger="rag.view_cache"):
+    with caplog.at_level(logging.WARNING, logger="rag.index.view_cache"):
         assert ranking(open_assistant(index_copy)) == expected
     assert "Could not keep the index cache" in caplog.text

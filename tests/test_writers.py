@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.store import ChunkStore
+from rag.index.store import ChunkStore
 from tests.chroma_server import ChromaServer
 
 pytestmark = pytest.mark.slow  # ingests in processes of their own, each loading the model
@@ -28,8 +28,8 @@ INGEST = textwrap.dedent(
     import sys, time
     from pathlib import Path
     from rag.errors import RagError
-    from rag.ingest import ChunkingSettings, ingest
-    from rag.store import ChunkStore
+    from rag.ingest.pipeline import ChunkingSettings, ingest
+    from rag.index.store import ChunkStore
     from tests.fakes import HashingEmbedder
 
     mode, where, name, folder, release, wait = sys.argv[1:7]
@@ -112,7 +112,7 @@ def test_a_second_ingest_waits_for_the_first_and_neither_batch_is_lost(
     release.touch()
     outputs = [p.communicate(timeout=120) for p in (first, second)]
     assert [p.returncode for p in (first, second)] == [0, 0], outputs
-    ids = {c.metadata["article_id"] for c, _ in open_store(mode, where, name).chunks()}
+    ids = {c.metadata.article_id for c, _ in open_store(mode, where, name).chunks()}
     assert ids == {f"first{i}" for i in range(3)} | {f"second{i}" for i in range(3)}
 
 
@@ -127,5 +127,5 @@ def test_a_second_ingest_that_cannot_wait_fails_saying_who_holds_the_index(
     first.communicate(timeout=120)
     assert second.returncode == 1 and "Another ingest is writing" in error, error
     assert first.returncode == 0
-    ids = {c.metadata["article_id"] for c, _ in open_store(mode, where, name).chunks()}
+    ids = {c.metadata.article_id for c, _ in open_store(mode, where, name).chunks()}
     assert ids == {f"first{i}" for i in range(3)}

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rag.records import Answer, Citation, Hit, Usage
-from rag.retrieve import Filters
+from rag.answer.followups import History
+from rag.records import Answer, ChunkMeta, Citation, Hit, Usage
+from rag.retrieve.hybrid import Filters
 from rag.settings import Settings
 
 CORPUS_QUESTION = "How much does Goldman Sachs think the Russell 2000 will return in a year's time?"
@@ -119,25 +120,41 @@ def answer(**kw: Any) -> Answer:
 # -- fake assistants (of our own interface) -----------------------------------------------------------
 
 
+class _NoIndex:
+    """The rest of rag.ui.assistant.ChatAssistant, for fakes that only answer: an index that never changes."""
+
+    def generation(self) -> str | None:
+        return None
+
+    def indexed_chunks(self) -> list[ChunkMeta]:
+        return []
+
+    def ingest(self, paths: Sequence[str | Path], *, sync: bool = False, max_new_chunks: int | None = None) -> Any:
+        raise AssertionError("this fake has no index to add to")
+
+
 @dataclass
-class AskingAssistant:
-    """An Assistant with `ask` only (no history, no stream), as the real one is before streaming lands."""
+class AskingAssistant(_NoIndex):
+    """An Assistant whose answerer writes the whole answer at once (the offline one): the Answer, no deltas."""
 
     reply: Answer | Exception = field(default_factory=answer)
     backend: str = "extractive"
     settings: Settings = field(default_factory=Settings)
     calls: list[dict[str, Any]] = field(default_factory=list)
+    streams: bool = False
 
-    def ask(self, question: str, *, k: int | None = None, filters: Filters | None = None) -> Answer:
-        self.calls.append({"question": question, "k": k, "filters": filters})
+    def stream(
+        self, question: str, history: History | None = None, *, k: int | None = None, filters: Filters | None = None
+    ) -> Iterator[str | Answer]:
+        self.calls.append({"question": question, "history": history, "k": k, "filters": filters})
         if isinstance(self.reply, Exception):
             raise self.reply
-        return self.reply
+        yield self.reply
 
 
 @dataclass
-class StreamingAssistant:
-    """An Assistant with `stream(question, history=..., ...)`: text deltas, then the Answer (or an error)."""
+class StreamingAssistant(_NoIndex):
+    """An Assistant whose answer arrives in pieces (a model's): text deltas, then the Answer (or an error)."""
 
     deltas: list[str] = field(default_factory=lambda: ["As of 2024-01-10, ", "Moomoo reported ", "[1]"])
     final: Answer = field(default_factory=answer)
@@ -146,11 +163,12 @@ class StreamingAssistant:
     backend: str = "gpt-4o-mini"
     settings: Settings = field(default_factory=Settings)
     calls: list[dict[str, Any]] = field(default_factory=list)
+    streams: bool = True
 
     def stream(
         self,
         question: str,
-        history: list[tuple[str, str]] | None = None,
+        history: History | None = None,
         *,
         k: int | None = None,
         filters: Filters | None = None,
@@ -161,9 +179,6 @@ class StreamingAssistant:
                 raise self.failure
             yield delta
         yield self.final
-
-    def ask(self, question: str, **kwargs: Any) -> Answer:
-        raise AssertionError("the UI must use stream() when the Assistant has it")
 
 
 MODEL_USAGE = Usage(prompt_tokens=812, completion_tokens=96, model_seconds=1.1, cost_usd=0.00018)

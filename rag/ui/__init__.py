@@ -10,17 +10,10 @@ Modules: render (answers as HTML), sources (the sources panel), chat (one turn, 
 catalog (what the index holds), assets (theme, CSS, script), app (the page and its server).
 """
 
-import os
-
-# Set before Gradio is imported: its analytics and Hugging Face's telemetry would otherwise try the network
-# at start-up, and this product runs offline. Forced, not defaulted: no environment should turn them on here.
-os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
-
 # Gradio is the `ui` extra, not a dependency of the library: say how to get it rather than fail deep inside.
 MISSING_GRADIO = "The chat UI needs Gradio, which is not installed: pip install -e '.[ui]'"
 try:
-    import gradio  # noqa: E402, F401
+    import gradio  # noqa: F401
 except ModuleNotFoundError as exc:
     if exc.name != "gradio":
         raise  # Gradio is there but broken: its own message says more than ours would

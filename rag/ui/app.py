@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import os
 import time
 from collections.abc import Callable, Iterator
 from functools import partial
@@ -21,13 +22,14 @@ from typing import Any
 
 import gradio as gr
 
-from rag.documents import SUPPORTED_SUFFIXES
 from rag.errors import ConfigError
-from rag.retrieve import Filters
+from rag.ingest.documents import SUPPORTED_SUFFIXES
+from rag.retrieve.filters import Filters
 from rag.settings import Settings
 from rag.ui.assets import CSS, HEAD, SHOW_PENDING, THEME
+from rag.ui.assistant import ChatAssistant
 from rag.ui.catalog import Catalog, LiveCatalog, status_html
-from rag.ui.chat import Turn, date_feedback, make_filters, messages, respond, sources, streams
+from rag.ui.chat import Turn, date_feedback, make_filters, messages, respond, sources
 from rag.ui.sources import EMPTY_PANEL
 from rag.ui.text import flat_text
 from rag.ui.upload import add_documents_html
@@ -52,16 +54,14 @@ MODEL_CONCURRENCY = 16
 
 
 def build_app(
-    assistant: Any, *, catalog: Catalog | None = None, examples: tuple[str, ...] = EXAMPLE_QUESTIONS
+    assistant: ChatAssistant, *, catalog: Catalog | None = None, examples: tuple[str, ...] = EXAMPLE_QUESTIONS
 ) -> gr.Blocks:
-    """The page for one Assistant (anything with ask(), or stream(), plus backend and settings).
-
-    The upload box is there when the Assistant can ingest and uploads are on (RAG_UPLOADS).
-    """
-    accepts_uploads = hasattr(assistant, "ingest") and assistant.settings.uploads
+    """The page for one Assistant; the upload box is there when uploads are on (RAG_UPLOADS)."""
+    accepts_uploads = assistant.settings.uploads
     live = LiveCatalog(assistant, catalog)
     catalog = live.current()
-    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
+    demo = gr.Blocks(title=TITLE, analytics_enabled=False)
+    with demo:
         turns = gr.State([])
         header = gr.HTML(_header(catalog, assistant.backend), elem_id="app-header", js_on_load=None)
         # On a phone the columns stack chat, sources, settings (assets.CSS), and the settings start folded
@@ -167,17 +167,19 @@ def build_app(
             field.change(partial(date_feedback, end=end), inputs=field, outputs=note, api_visibility="private",
                          show_progress="hidden", queue=False)  # fmt: skip
 
-        if streams(assistant):
+        if assistant.streams:
             # A model's answer spends its time waiting on the model, not on this machine's CPU: its own group,
             # so that a model that hangs holds up to MODEL_CONCURRENCY questions, not the CPU-bound slots.
-            answer, limit, group = answer_streamed, MODEL_CONCURRENCY, "model"
+            answer: Callable[..., Any] = answer_streamed
+            limit, group = MODEL_CONCURRENCY, "model"
         else:
-            answer, limit, group = answer_at_once, CONCURRENCY, "answer"
+            answer = answer_at_once
+            limit, group = CONCURRENCY, "answer"
         inputs = [question, turns, date_from, date_to, publishers, k]
         outputs = [question, turns, chatbot, panel]
-        pending = {"fn": None, "inputs": [question, chatbot], "outputs": chatbot, "js": SHOW_PENDING,
+        pending: dict[str, Any] = {"fn": None, "inputs": [question, chatbot], "outputs": chatbot, "js": SHOW_PENDING,
                    "show_progress": "hidden", "api_visibility": "private"}  # fmt: skip
-        answering = {"fn": answer, "inputs": inputs, "outputs": outputs, "concurrency_limit": limit,
+        answering: dict[str, Any] = {"fn": answer, "inputs": inputs, "outputs": outputs, "concurrency_limit": limit,
                      "concurrency_id": group, "show_progress": "hidden"}  # fmt: skip
         asking = question.submit(**pending).then(**answering, api_name="ask")
         # Typed and example questions share one concurrency group.
@@ -203,8 +205,8 @@ def build_app(
 
             def upload(paths: list[str] | None) -> tuple[Any, ...]:
                 settings = assistant.settings
-                limits = {"max_mb": settings.upload_max_mb, "max_chunks": settings.upload_max_chunks}
-                report = add_documents_html(assistant, paths, Path(settings.corpus_dir), **limits)
+                report = add_documents_html(assistant, paths, Path(settings.corpus_dir), max_mb=settings.upload_max_mb,
+                                            max_chunks=settings.upload_max_chunks)  # fmt: skip
                 return (None, report, *index_view())
 
             files.upload(
@@ -225,6 +227,12 @@ def build_app(
 
 def launch(demo: gr.Blocks, settings: Settings, *, prevent_thread_lock: bool = False, quiet: bool = False) -> str:
     """Serve the page on settings.host:port, never through a public share link; returns the local URL."""
+    # Gradio's analytics and Hugging Face's telemetry would try the network as the server starts, and this
+    # product runs offline. Forced, not defaulted: no environment should turn them on here. Set here, not
+    # when rag.ui is imported: importing a module changes nothing outside it. Gradio reads its setting when
+    # it launches; the page's Blocks are built with analytics_enabled=False besides.
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
     demo.queue(default_concurrency_limit=CONCURRENCY)
     _, local_url, _ = demo.launch(
         server_name=settings.host,

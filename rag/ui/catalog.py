@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, field
-from typing import Any
 
 from rag.errors import RagError
+from rag.records import ChunkMeta
+from rag.ui.assistant import ChatAssistant
 from rag.ui.render import backend_label
 from rag.ui.text import flat_text
 
@@ -27,22 +28,22 @@ class Catalog:
     last: str = ""
 
     @classmethod
-    def of(cls, assistant: Any) -> Catalog:
+    def of(cls, assistant: ChatAssistant) -> Catalog:
         # From the metadata the assistant already holds in memory for BM25: no extra pass over the store.
-        articles: dict[str, dict[str, Any]] = {}
+        articles: dict[str, ChunkMeta] = {}
         passages = 0
         for metadata in assistant.indexed_chunks():
             passages += 1
-            articles.setdefault(metadata.get("article_id", ""), metadata)
-        publishers = sorted({m.get("publisher", "") for m in articles.values()} - {""}, key=str.casefold)
-        dates = sorted(d for m in articles.values() if (d := m.get("published", "")))
+            articles.setdefault(metadata.article_id, metadata)
+        publishers = sorted({m.publisher for m in articles.values()} - {""}, key=str.casefold)
+        dates = sorted(m.published for m in articles.values() if m.published)
         return cls(len(articles), passages, publishers, dates[0] if dates else "", dates[-1] if dates else "")
 
 
 class LiveCatalog:
     """The catalog of the assistant's index now, read again only when the live generation has changed."""
 
-    def __init__(self, assistant: Any, first: Catalog | None = None) -> None:
+    def __init__(self, assistant: ChatAssistant, first: Catalog | None = None) -> None:
         self._assistant = assistant
         self._generation = _generation(assistant)
         self._catalog = first or Catalog.of(assistant)
@@ -56,9 +57,7 @@ class LiveCatalog:
         return self._catalog
 
 
-def _generation(assistant: Any) -> str | None:
-    if not hasattr(assistant, "generation"):  # a test's fake assistant with no index: its catalog never changes
-        return None
+def _generation(assistant: ChatAssistant) -> str | None:
     try:
         return assistant.generation()
     except RagError:

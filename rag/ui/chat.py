@@ -15,16 +15,15 @@ generic message, because a traceback helps nobody at the browser end.
 
 from __future__ import annotations
 
-import inspect
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 from rag.dates import read_bound
 from rag.errors import InputError, RagError
 from rag.records import Answer
-from rag.retrieve import Filters
+from rag.retrieve.filters import Filters
+from rag.ui.assistant import ChatAssistant
 from rag.ui.render import answer_html, error_html, pending_html, streaming_html
 from rag.ui.sources import sources_html
 from rag.ui.text import flat_text
@@ -103,17 +102,8 @@ def sources(turns: list[Turn]) -> str:
     return sources_html([(i, t.answer) for i, t in enumerate(turns) if t.answer is not None])
 
 
-def streams(assistant: Any) -> bool:
-    """Whether answers arrive in pieces worth showing as they come: the Assistant has `stream`, and so does
-    its answerer when it names one. The offline answerer writes the whole answer at once."""
-    if not hasattr(assistant, "stream"):
-        return False
-    answerer = getattr(assistant, "answerer", None)
-    return answerer is None or callable(getattr(answerer, "stream", None))
-
-
 def respond(
-    assistant: Any, turns: list[Turn], question: str, *, k: int, filter_values: Callable[[], Filters]
+    assistant: ChatAssistant, turns: list[Turn], question: str, *, k: int, filter_values: Callable[[], Filters]
 ) -> Iterator[list[Turn]]:
     """Add one turn and yield the conversation each time it changes: pending, each delta, then done.
 
@@ -125,7 +115,7 @@ def respond(
     try:
         filters = filter_values()
         turn = replace(turn, filters_active=filters.active)
-        for step in _ask(assistant, question, history(done), k=k, filters=filters):
+        for step in assistant.stream(question, history(done) or None, k=k, filters=filters):
             if isinstance(step, Answer):
                 turn = replace(turn, answer=step)
             else:
@@ -138,27 +128,6 @@ def respond(
     except Exception:
         log.exception("Answering %r failed", question)
         yield [*done, replace(turn, error=UNEXPECTED)]
-
-
-def _ask(assistant: Any, question: str, past: list[tuple[str, str]], *, k: int, filters: Filters) -> Iterator[Any]:
-    """Text deltas then the Answer from `stream`, or just the Answer from `ask`; history only where accepted."""
-    streams = hasattr(assistant, "stream")
-    method = assistant.stream if streams else assistant.ask
-    kwargs: dict[str, Any] = {"k": k, "filters": filters}
-    if past and _accepts(method, "history"):
-        kwargs["history"] = past
-    if streams:
-        yield from method(question, **kwargs)
-    else:
-        yield method(question, **kwargs)
-
-
-def _accepts(method: Callable[..., Any], name: str) -> bool:
-    try:
-        parameters = inspect.signature(method).parameters
-    except (TypeError, ValueError):
-        return False
-    return name in parameters or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
 
 
 def _reply_html(turn: Turn, index: int) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from rag.markers import MARKER, marker_numbers
+from rag.answer.markers import MARKER, marker, marker_numbers
 from rag.records import Answer, Citation, Usage
 from rag.ui.text import escape_text, flat_text
 
@@ -86,7 +86,7 @@ def link_markers(escaped_text: str, citations: list[Citation], *, turn: int) -> 
     """Replace [n] in already-escaped text by links; a marker with no citation stays plain text.
 
     Every [n] in an answer's text is the answerer's own: text it quotes from a source has had its
-    bracketed numbers defused (rag.markers), so a source cannot forge a link to another source.
+    bracketed numbers defused (rag.answer.markers), so a source cannot forge a link to another source.
     """
     by_n = {c.n: c for c in citations}
 
@@ -101,7 +101,8 @@ def link_markers(escaped_text: str, citations: list[Citation], *, turn: int) -> 
 
 def _cite_link(citation: Citation, turn: int) -> str:
     tooltip = " · ".join(p for p in (citation.publisher, citation.published, citation.title) if p)
-    return f'<a class="cite" href="#{source_anchor(turn, citation.n)}" title="{flat_text(tooltip)}">[{citation.n}]</a>'
+    href = f"#{source_anchor(turn, citation.n)}"
+    return f'<a class="cite" href="{href}" title="{flat_text(tooltip)}">{marker(citation.n)}</a>'
 
 
 def _paragraphs(answer: Answer, turn: int) -> str:

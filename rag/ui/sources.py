@@ -20,8 +20,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from rag.answer.markers import marker
 from rag.records import Answer, Citation, Hit
-from rag.sentences import split_sentences
+from rag.text.sentences import split_sentences
 from rag.ui.render import source_anchor
 from rag.ui.text import escape_text, flat_text
 
@@ -66,7 +67,7 @@ def citation_html(citation: Citation, hit: Hit | None, *, turn: int) -> str:
         passage = f"<mark>{_passage(citation.quote)}</mark>{chunk}"
     return (
         f'<article class="source" id="{source_anchor(turn, citation.n)}">'
-        f'<div class="source-head"><span class="source-n">[{citation.n}]</span>'
+        f'<div class="source-head"><span class="source-n">{marker(citation.n)}</span>'
         f'<span class="source-title">{flat_text(citation.title or "Untitled article")}</span>'
         '<span class="cited-here">Cited here</span></div>'
         f'<div class="source-meta">{_byline(citation.publisher, citation.published)}</div>'

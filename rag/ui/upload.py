@@ -30,11 +30,11 @@ import uuid
 from collections.abc import Sequence
 from html import escape
 from pathlib import Path
-from typing import Any
 
-from rag.documents import SUPPORTED_SUFFIXES, is_article_file
 from rag.errors import DocumentError, InputError, RagError
-from rag.ingest import IngestReport
+from rag.ingest.documents import SUPPORTED_SUFFIXES, is_article_file
+from rag.ingest.pipeline import IngestReport
+from rag.ui.assistant import ChatAssistant
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ STALE_STAGING_SECONDS = 3600.0  # an upload's staging folder older than this was
 
 
 def add_documents(
-    assistant: Any,
+    assistant: ChatAssistant,
     files: Sequence[str | Path],
     corpus_dir: Path,
     *,
@@ -132,7 +132,7 @@ def _remove_stale_staging(corpus_dir: Path) -> None:
 
 
 def add_documents_html(
-    assistant: Any,
+    assistant: ChatAssistant,
     files: Sequence[str | Path] | None,
     corpus_dir: Path,
     *,

@@ -1,0 +1,269 @@
+"""The offline answerer: quote the retrieved sentences that answer the question, with sources.
+
+    question + hits -> candidate sentences and their features (rag/answer/sentence_features.py)
+                    -> each one's score as an answer (rag/answer/answer_model.py, fitted on SQuAD 2.0)
+                    -> answer or refuse (the same file's answerable model, fitted on the dev questions)
+                    -> the best sentence, and what it needs to read as an answer
+
+An answer reads as one: a sentence that announces what follows ("The rally rests on two
+pillars:") brings the sentence after it; a sentence that opens with a pronoun comes with the
+one before it (sentence_features.LEANS_ON_PREVIOUS); a second sentence is quoted only when it
+scores near the best (RIVAL_CHANCE) and adds question terms the first lacks; a question about several periods
+gets the best sentence about each. Every quote is attributed to its source and date, because
+outlooks in these articles go stale ("As of 2024-12-03, Golden10 Data reported: ...").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from rag.answer.answer_model import QUESTION_FEATURES, AnswerModel, default_model
+from rag.answer.base import REFUSAL
+from rag.answer.markers import defuse, marker
+from rag.answer.sentence_features import (
+    FEATURES,
+    Candidate,
+    QuestionSignals,
+    candidates,
+    coverage,
+    features,
+    read_question,
+    similarities,
+)
+from rag.index.bm25 import KeywordIndex
+from rag.index.embeddings import Embedder, VectorCache
+from rag.question.glossary import Glossary, default_glossary
+from rag.question.periods import nearest_period, periods
+from rag.records import Answer, Citation, Hit
+from rag.text.terms import QUESTION_TERMS, terms
+
+MAX_SENTENCES = 2
+# A further sentence is quoted when, by the sentence model, it is at least this likely to be the answer
+# rather than the best one (sigmoid of the difference of their scores; the best against itself is 0.5).
+RIVAL_CHANCE = 0.3
+# "... stems from two key elements." / "... for three reasons:" announces the sentence that follows.
+ANNOUNCES = re.compile(
+    r":$|\b(?:two|three|four|several|a few|following)\s+(?:\w+\s+)?(?:reasons|factors|elements|drivers|things|"
+    r"ways|points|risks|pillars|catalysts|headwinds|tailwinds)\b[^.]*\.?$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    candidate: Candidate
+    score: float  # how well it answers the question (the sentence model); only differences mean anything
+    features: tuple[float, ...]  # as FEATURES
+
+    @property
+    def hit(self) -> Hit:
+        return self.candidate.hit
+
+    @property
+    def text(self) -> str:
+        return self.candidate.text
+
+    def feature(self, name: str) -> float:
+        return self.features[FEATURES.index(name)]
+
+
+class ExtractiveAnswerer:
+    name = "extractive"
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        vocabulary: Callable[[], KeywordIndex],
+        *,
+        sentence_vectors: Callable[[str], np.ndarray | None] = lambda _: None,
+        embed_question: Callable[[str], np.ndarray] | None = None,
+        model: AnswerModel | None = None,
+        glossary: Glossary | None = None,
+    ) -> None:
+        self._model = model
+        self._embedder = embedder
+        self._vocabulary = vocabulary
+        self._sentence_vectors = sentence_vectors  # chunk id -> its sentences' vectors, kept at ingest
+        self._glossary = glossary or default_glossary()
+        self._vectors = VectorCache(embedder, max_items=20_000)
+        self._embed_question = embed_question or (lambda q: self._vectors.embed([q])[0])
+
+    @property
+    def model(self) -> AnswerModel:
+        """The fitted model, read on first use (evals/fit_answer_model.py computes features before one exists)."""
+        if self._model is None:
+            self._model = default_model()
+        return self._model
+
+    @model.setter
+    def model(self, model: AnswerModel) -> None:
+        self._model = model
+
+    def answer(self, question: str, hits: list[Hit]) -> Answer:
+        chosen = self.choose(question, self.rank_sentences(question, hits))
+        if not chosen:
+            return Answer(question=question, text=REFUSAL, refused=True, citations=[], hits=hits, backend=self.name)
+        text, citations = compose(chosen)
+        return Answer(question=question, text=text, refused=False, citations=citations, hits=hits, backend=self.name)
+
+    def rank_sentences(self, question: str, hits: list[Hit]) -> list[ScoredSentence]:
+        """Every candidate sentence with its score, best first."""
+        found, table = self.candidate_features(question, hits)
+        if not found:
+            return []
+        scores = self.model.sentence.score(table)
+        ranked = [ScoredSentence(c, float(score), tuple(row)) for c, score, row in zip(found, scores, table)]
+        # Features summed over sets of words differ in their last bits from run to run (string hashing is
+        # randomised); rounded, such ties go to the better-retrieved sentence, so answers are reproducible.
+        return sorted(ranked, key=lambda s: (-round(s.score, 9), s.candidate.rank, s.candidate.index))
+
+    def candidate_features(self, question: str, hits: list[Hit]) -> tuple[list[Candidate], np.ndarray]:
+        """The candidate sentences of the hits, and a row of FEATURES for each."""
+        found = candidates(hits)
+        if not found:
+            return [], np.zeros((0, len(FEATURES)))
+        cosines = similarities(self._embed_question(question), found, self._sentence_vectors, self._vectors.embed)
+        return found, features(self._signals(question), found, cosines)
+
+    def answerable_probability(self, question: str, ranked: list[ScoredSentence]) -> float:
+        if not ranked:
+            return 0.0
+        return float(self.model.answerable.probability(np.array([self.question_features(question, ranked)]))[0])
+
+    def question_features(self, question: str, ranked: list[ScoredSentence]) -> list[float]:
+        """QUESTION_FEATURES for a question whose candidates are `ranked` (best first)."""
+        best = ranked[0]
+        asked = self._signals(question)
+        chunk_terms = set(terms(best.hit.text))
+        names_found = sum(n <= chunk_terms for n in asked.names) / len(asked.names) if asked.names else 1.0
+        values = {
+            "best_score": best.score,
+            "best_similarity": max(s.feature("similarity") for s in ranked),
+            "best_coverage": max(s.feature("coverage") for s in ranked),
+            "names_found": max(names_found, best.feature("names_found")),
+            "unknown_share": self._unknown_share(question),
+            "period_fit": best.feature("period_fit"),
+            "answer_type_fit": best.feature("answer_type_fit"),
+            "period_in_sentence": best.feature("period_in_sentence"),
+        }
+        return [values[name] for name in QUESTION_FEATURES]
+
+    def choose(self, question: str, ranked: list[ScoredSentence]) -> list[ScoredSentence]:
+        """The sentences to quote, best first; [] means refuse."""
+        if not ranked or self.answerable_probability(question, ranked) < self.model.threshold:
+            return []
+        best = ranked[0]
+        chosen = [best, *self._one_per_period(question, best, ranked)]
+        asked = self._signals(question).weights
+        covered = set().union(*(terms(s.text) for s in chosen))
+        for s in ranked[1:]:
+            if len(chosen) >= MAX_SENTENCES or not _rivals(s, best):
+                break
+            adds = set(terms(s.text)) - covered
+            if not any(_overlaps(s, c) for c in chosen) and coverage(asked, adds) > 0:
+                chosen.append(s)
+                covered |= adds
+        return _without_repeats([_with_what_it_announces(s) for s in chosen])
+
+    def _one_per_period(
+        self, question: str, best: ScoredSentence, ranked: list[ScoredSentence]
+    ) -> list[ScoredSentence]:
+        """For a question naming several periods, the best sentence about each period `best` is not about."""
+        named = periods(question)
+        if len(named) < 2:
+            return []
+        period_of = {s.hit.chunk_id: nearest_period(named, s.hit.text, s.hit.published) for s in ranked}
+        chosen, seen = [], {period_of[best.hit.chunk_id]}
+        for s in ranked:
+            period = period_of[s.hit.chunk_id]
+            if period is None or period in seen or not _rivals(s, best):
+                continue
+            seen.add(period)
+            chosen.append(s)
+        return chosen
+
+    def knows(self, word: str) -> bool:
+        """Whether the indexed articles use `word` (a word or a term), a glossary short form read as its phrase."""
+        return self._knows_short_form(word) or all(self._knows(t) for t in terms(word) or [word])
+
+    def _unknown_share(self, question: str) -> float:
+        content = set(terms(question)) - QUESTION_TERMS
+        return sum(not self._knows(t) for t in content) / len(content) if content else 0.0
+
+    def _signals(self, question: str) -> QuestionSignals:
+        return read_question(question, self._vocabulary(), self._glossary)
+
+    def _knows(self, term: str) -> bool:
+        return self._vocabulary().knows(term) or self._knows_short_form(term)
+
+    def _knows_short_form(self, word: str) -> bool:
+        """'R2K' is known when the articles know 'Russell 2000'; 'BTC' is not when none says 'bitcoin'."""
+        vocabulary = self._vocabulary()
+        return any(all(vocabulary.knows(t) for t in terms(p)) for p in self._glossary.phrases(word))
+
+
+def _rivals(s: ScoredSentence, best: ScoredSentence) -> bool:
+    """Whether `s` is at least RIVAL_CHANCE likely to answer rather than `best` (Bradley-Terry, as fitted)."""
+    return bool(1.0 / (1.0 + np.exp(best.score - s.score)) >= RIVAL_CHANCE)
+
+
+def _overlaps(a: ScoredSentence, b: ScoredSentence) -> bool:
+    """Whether one quotes the other ("A" and "A. It ...", which carries A as its antecedent)."""
+    return a.text in b.text or b.text in a.text
+
+
+def _without_repeats(chosen: list[ScoredSentence]) -> list[ScoredSentence]:
+    """Each sentence quoted once: "A." brought along by "B. (A announces it)" is not quoted again on its own."""
+    kept: list[ScoredSentence] = []
+    for s in chosen:
+        if any(s.text in k.text for k in kept):
+            continue
+        kept = [k for k in kept if k.text not in s.text]
+        kept.append(s)
+    return kept
+
+
+def _with_what_it_announces(s: ScoredSentence) -> ScoredSentence:
+    """'The rally rests on two pillars.' is quoted with the sentence after it, which names them."""
+    c = s.candidate
+    if not c.following or not ANNOUNCES.search(c.sentence):
+        return s
+    return replace(s, candidate=replace(c, text=f"{c.text} {c.following}", following=""))
+
+
+def compose(chosen: list[ScoredSentence]) -> tuple[str, list[Citation]]:
+    """Group the quoted sentences by passage, and passages by article; number passages 1..N in order of first use.
+
+    A quote's own bracketed numbers are defused ("see note [2]" -> "see note (2)"), so that every
+    [n] in the text is a marker this function wrote; the citation keeps the quote as the source has it.
+    """
+    numbers: dict[str, int] = {}
+    quotes: dict[str, list[str]] = {}
+    for s in chosen:
+        numbers.setdefault(s.hit.chunk_id, len(numbers) + 1)
+        quotes.setdefault(s.hit.chunk_id, []).append(s.text)
+    hits = {s.hit.chunk_id: s.hit for s in chosen}
+    # One attribution per article, so two passages of one article read as one report, not a stutter.
+    by_article: dict[str, tuple[Hit, list[str]]] = {}
+    for chunk_id, n in numbers.items():
+        hit = hits[chunk_id]
+        quoted = " ".join(f"{defuse(q)} {marker(n)}" for q in quotes[chunk_id])
+        by_article.setdefault(hit.article_id, (hit, []))[1].append(quoted)
+    # defuse: a title may hold "[1]" too
+    parts = [f"{defuse(attribution(hit))}: {' '.join(quoted)}" for hit, quoted in by_article.values()]
+    citations = [
+        Citation(n=n, article_id=hits[c].article_id, title=hits[c].title, publisher=hits[c].publisher,
+                 published=hits[c].published, chunk_id=c, quote=" ".join(quotes[c]))
+        for c, n in numbers.items()
+    ]  # fmt: skip
+    return "\n\n".join(parts), citations
+
+
+def attribution(hit: Hit) -> str:
+    """'As of 2024-12-03, Golden10 Data reported' (or as much of that as the metadata allows)."""
+    source = hit.publisher or f"“{hit.title}”"
+    return f"As of {hit.published}, {source} reported" if hit.published else f"{source} reported (undated)"

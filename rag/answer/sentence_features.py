@@ -1,0 +1,181 @@
+"""What the offline answerer knows about each candidate sentence, as numbers a fitted model weighs.
+
+Candidates are the sentences of the retrieved chunks. Each gets the signals the pipeline
+already has (FEATURES), all on a 0..1 scale or a difference of two such:
+
+    similarity        cosine of the question's vector and the sentence's (embedded alone, at ingest)
+    similarity_gap    similarity minus the best candidate's (0 for the best)
+    coverage          share of the question's terms in the sentence, each weighted by its rarity (idf)
+    coverage_gap      coverage minus the best candidate's
+    context_coverage  coverage of the sentence together with the one before it
+    chunk_coverage    coverage of the whole chunk
+    retrieval_rank    1 / the chunk's rank among the hits
+    names_found       share of the question's names, figures and months ("Goldman", "2025", "R2K", "october")
+                      in the sentence
+    answer_type_fit   1 when the sentence holds the kind of answer asked for (a figure, a date, a name)
+    period_fit        1 when the question names no period, or the chunk reports on or mentions one it names
+    period_in_sentence  1 when the question names no period, or the sentence (with the one before it) names
+                      one it names: of a chunk about November 2024, "It ended November up 11%" does, and
+                      "its November 2021 high" does not
+
+rag/answer/answer_model.py turns them into a probability that the sentence answers the question,
+with weights fitted by evals/fit_answer_model.py.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.answer import answer_types
+from rag.index.bm25 import KeywordIndex
+from rag.question.glossary import Glossary
+from rag.question.periods import periods, relative_years
+from rag.records import Hit
+from rag.text.sentences import split_sentences
+from rag.text.terms import QUESTION_TERMS, names, terms
+
+FEATURES = (
+    "similarity", "similarity_gap", "coverage", "coverage_gap", "context_coverage", "chunk_coverage",
+    "retrieval_rank", "names_found", "answer_type_fit", "period_fit", "period_in_sentence",
+)  # fmt: skip
+MIN_SENTENCE_WORDS = 4  # headings ("Debt Issue") are not answers
+ENDS_LIKE_PROSE = re.compile(r"[.!?:;][\"'”’)\]]*$|[\"”’]$")  # "Analysts weigh in on the rally" is a heading
+# A sentence opening with one of these leans on the one before ("It ended November with an 11% increase"),
+# so it is read and quoted together with it.
+LEANS_ON_PREVIOUS = re.compile(r"^(?:He|She|It|They|This|That|These|Those|Its|Their|His|Her)\b")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    text: str  # as quoted: with the sentence before it when it leans on that one
+    sentence: str  # the sentence alone
+    hit: Hit
+    rank: int  # the chunk's rank among the hits, 1-based
+    index: int  # the sentence's position in its chunk: its row among the chunk's stored sentence vectors
+    previous: str  # the sentence before it in the chunk, "" for the first
+    following: str  # the sentence after it, "" for the last
+    chunk_sentences: int  # how many sentences its chunk splits into: as many as the chunk's stored vectors
+
+
+def candidates(hits: list[Hit]) -> list[Candidate]:
+    """The prose sentences of the hits, best hit first; one quoted twice by overlapping chunks is kept once."""
+    seen: set[tuple[str, str]] = set()
+    found = []
+    for rank, hit in enumerate(hits, start=1):
+        sentences = split_sentences(hit.text)
+        for i, sentence in enumerate(sentences):
+            previous = sentences[i - 1] if i else ""
+            quoted = f"{previous} {sentence}" if previous and LEANS_ON_PREVIOUS.match(sentence) else sentence
+            key = (hit.article_id, quoted)
+            if key in seen or len(sentence.split()) < MIN_SENTENCE_WORDS or not ENDS_LIKE_PROSE.search(sentence):
+                continue
+            seen.add(key)
+            following = sentences[i + 1] if i + 1 < len(sentences) else ""
+            found.append(Candidate(quoted, sentence, hit, rank, i, previous, following, len(sentences)))
+    return found
+
+
+@dataclass(frozen=True)
+class QuestionSignals:
+    """What is read from the question once, whatever the candidates."""
+
+    question: str
+    weights: dict[str, float]  # its content terms and their idf
+    names: list[frozenset[str]]  # each name's terms, or its short form's phrase's terms
+    kind: answer_types.AnswerType | None
+
+
+def read_question(question: str, vocabulary: KeywordIndex, glossary: Glossary) -> QuestionSignals:
+    weights = {t: vocabulary.idf(t) for t in set(terms(question)) - QUESTION_TERMS}
+    named = []
+    for name in names(question) + _time_words(question):
+        if glossary.phrases(name) and not all(vocabulary.knows(t) for t in terms(name)):
+            named.append(frozenset(terms(glossary.phrases(name)[0])))  # "R2K" is found as "Russell 2000"
+        elif terms(name):
+            named.append(frozenset(terms(name)))
+    return QuestionSignals(question, weights, [n for n in named if n], answer_types.wanted(question))
+
+
+def _time_words(question: str) -> list[str]:
+    """Month names and quarters typed in lower case, which names() misses: "r2k in october 2024" -> ["october"]."""
+    return [w for w in re.findall(r"[a-z]+\d?", question) if w in TIME_WORDS]
+
+
+# "may" is left out: in lower case it is more often the verb.
+TIME_WORDS = frozenset(
+    {m.lower() for m in (*calendar.month_name[1:], *calendar.month_abbr[1:])} - {"may"}
+    | {"sept", "q1", "q2", "q3", "q4", "h1", "h2"}
+)
+
+
+def coverage(weights: dict[str, float], found: set[str] | frozenset[str]) -> float:
+    total = sum(weights.values())
+    return sum(w for t, w in weights.items() if t in found) / total if total else 0.0
+
+
+def features(
+    asked: QuestionSignals,
+    found: list[Candidate],
+    similarity: np.ndarray,
+) -> np.ndarray:
+    """One row of FEATURES per candidate; `similarity` holds each candidate's cosine with the question."""
+    if not found:
+        return np.zeros((0, len(FEATURES)))
+    named = periods(asked.question)
+    rows = []
+    chunk_terms: dict[str, set[str]] = {}
+    for c in found:
+        # "this year" in news of 2024 names 2024, as a question typed later would.
+        sentence_terms = set(terms(c.sentence)) | {str(y) for y in relative_years(c.sentence, c.hit.published)}
+        if c.hit.chunk_id not in chunk_terms:
+            chunk_terms[c.hit.chunk_id] = set(terms(c.hit.text))
+        published = c.hit.published
+        in_period = not named or any(p.covers(published) or p.mentioned_in(c.hit.text, published) for p in named)
+        in_sentence = not named or any(p.mentioned_in(c.text, published) for p in named)
+        rows.append([
+            0.0, 0.0,  # similarity and its gap, filled below
+            coverage(asked.weights, sentence_terms), 0.0,
+            coverage(asked.weights, sentence_terms | set(terms(c.previous))),
+            coverage(asked.weights, chunk_terms[c.hit.chunk_id]),
+            1.0 / c.rank,
+            sum(n <= sentence_terms for n in asked.names) / len(asked.names) if asked.names else 1.0,
+            float(answer_types.holds(asked.kind, c.sentence, asked.question)),
+            float(in_period),
+            float(in_sentence),
+        ])  # fmt: skip
+    table = np.array(rows, dtype=np.float64)
+    table[:, 0] = similarity
+    table[:, 1] = similarity - similarity.max()
+    table[:, 3] = table[:, 2] - table[:, 2].max()
+    return table
+
+
+def similarities(
+    question_vector: np.ndarray,
+    found: list[Candidate],
+    stored: Callable[[str], np.ndarray | None],
+    embed: Callable[[list[str]], np.ndarray],
+) -> np.ndarray:
+    """Each candidate's cosine with the question, from the vectors kept at ingest; others embedded now.
+
+    A chunk from an index built before sentence vectors were kept has none, and one whose stored
+    rows do not match its sentences one to one (split another way by an older release) cannot be
+    read row by row; their sentences are embedded here, in one batch.
+    """
+    result = np.zeros(len(found))
+    missing = []
+    for i, c in enumerate(found):
+        rows = stored(c.hit.chunk_id)  # usable only when its rows match the chunk's sentences one to one
+        if rows is not None and rows.shape == (c.chunk_sentences, question_vector.shape[0]):
+            result[i] = float(rows[c.index].astype(np.float32) @ question_vector)
+        else:
+            missing.append(i)
+    if missing:
+        vectors = embed([found[i].sentence for i in missing])
+        result[missing] = vectors @ question_vector
+    return result

@@ -1,0 +1,25 @@
+"""What a question is searched and answered as: typos corrected, then finance short forms spelled out.
+
+    read("goldmen's r2k forcast?") -> "goldman's r2k (Russell 2000) forecast?"
+
+Both steps are heuristics with a switch (RAG_READ_QUESTIONS, on by default), so they can be
+measured and turned off: the spelling corrector knows only the indexed articles' own words
+(rag/question/spelling.py), the glossary only finance short forms (rag/question/glossary.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rag.question.glossary import Glossary
+from rag.question.spelling import SpellingCorrector
+
+
+class QuestionReader:
+    def __init__(self, glossary: Glossary, spelling: Callable[[], SpellingCorrector]) -> None:
+        self._glossary = glossary
+        self._spelling = spelling  # the live index's vocabulary, which changes with each ingest
+
+    def read(self, question: str) -> str:
+        corrected = self._spelling().correct(question, is_short_form=self._glossary.is_short_form)
+        return self._glossary.expand(corrected)
