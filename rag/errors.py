@@ -17,6 +17,10 @@
         └── UnavailableError timeout, server down, too many retries, a reply that is not JSON,
                              or the model skipped after failing (the circuit breaker in rag/answer/bounds.py)
 
+Not a RagError, never seen by callers: MalformedChunk, a streamed model event that is JSON but not a
+chat chunk, raised by rag/answer/bounds.py and translated with the client's own errors in
+rag/answer/chat_errors.py (to UnavailableError).
+
 Foreign exceptions (Chroma, OpenAI, OSError) are translated once, where they are
 raised, with `raise X(...) from exc`, so callers only ever catch RagError: Chroma's in
 rag/index/chroma_client.py, the chat client's in rag/answer/chat_errors.py, the embedding
@@ -88,3 +92,7 @@ class UnavailableError(BackendError):
     def __init__(self, message: str, *, reason: str = "") -> None:
         super().__init__(message)
         self.reason = reason or message
+
+
+class MalformedChunk(Exception):
+    """A streamed event that is JSON but not a chat completion chunk: `data: 42` reaches us as the number 42."""

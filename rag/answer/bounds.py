@@ -26,6 +26,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from rag.errors import MalformedChunk
+
 # When the server does not say when to retry: 0.5 s, doubling to 8 s (the openai client's own schedule).
 FIRST_RETRY_SECONDS = 0.5
 MAX_RETRY_SECONDS = 8.0
@@ -62,10 +64,6 @@ def retry_delay(retry: int, headers: Mapping[str, str] | None = None) -> float:
             return asked
     backoff = min(FIRST_RETRY_SECONDS * 2.0**retry, MAX_RETRY_SECONDS)  # 2**retry would be Any to mypy (int ** int)
     return backoff * (1 - 0.25 * random.random())  # jitter, so that clients refused together do not return together
-
-
-class MalformedChunk(Exception):
-    """A streamed event that is JSON but not a chat completion chunk: `data: 42` reaches us as the number 42."""
 
 
 @dataclass

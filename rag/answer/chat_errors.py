@@ -18,8 +18,7 @@ from collections.abc import Callable, Mapping
 
 import openai
 
-from rag.answer.bounds import MalformedChunk
-from rag.errors import AuthError, BackendError, ConfigError, RagError, UnavailableError
+from rag.errors import AuthError, BackendError, ConfigError, MalformedChunk, RagError, UnavailableError
 from rag.settings import Settings
 
 RETRY_STATUSES = frozenset({408, 409, 429})  # and every 5xx: what the openai client itself retries
