@@ -46,6 +46,8 @@ NOT_RUNNABLE = {
         "a Chroma server that runs until stopped (tests/chroma_server.py runs `chroma run` for the server-mode tests)",
     ("docs/chroma-server.md", ".venv/bin/python app.py"):
         "serves the chat until stopped, here against a Chroma server (tests/test_ui_*.py serve the same app)",
+    ("docs/benchmarks.md", ".venv/bin/python benchmarks/cli_ask.py --runs 9 --against ../before"):
+        "compares with another checkout of the project, which the reader makes first (at ../before)",
     ("docs/evaluation.md", ".venv/bin/python -m evals --answerer llm"): NEEDS_MODEL,
     ("docs/evaluation.md", ".venv/bin/python -m evals --bench ../shared/bench"):
         "about 15 minutes on 2 cores over the public sets (its figures are in the same document)",
