@@ -34,6 +34,8 @@ def test_months_typed_in_lower_case() -> None:
     # Months that are everyday words count only with a day or year beside them.
     assert spans("will it march higher or mar the rally, or may it fade") == []
     assert spans("small caps in may 2031") == [("may 2031", 5, 1, 5, 31, 2031)]
+    # as question reading leaves it, a short form spelled out in brackets
+    assert spans("r2k in nov (November) 2031") == [("nov (November) 2031", 11, 1, 11, 31, 2031)]
 
 
 def test_years_typed_short_after_an_apostrophe() -> None:

@@ -36,8 +36,11 @@ _MONTH = rf"(?P<month>{MONTH_NAME})"
 # A year as written in full, or typed short after an apostrophe: "2024", "'24", "’24".
 _YEAR = r"(?P<year>(?:19|20)\d{2}|['’]\d{2})"
 _PART = r"(?:(?P<part>early|mid|late|end of|start of|beginning of)[- ]?)?"
+# Question reading spells a short form out in brackets after it ("nov (November) 2024"); a year after that
+# still belongs to the month. ("dec (December) 24" stays December of any year: 24 may be a day or a year.)
+_SPELLED_OUT = r"(?:\s+\([A-Za-z]+\)(?=\s+(?:(?:19|20)\d{2}|['’]\d{2})\b))?"
 _MONTH_PHRASE = re.compile(
-    rf"\b{_PART}{_MONTH}(?:\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b,?)?(?:\s+{_YEAR}\b)?",
+    rf"\b{_PART}{_MONTH}{_SPELLED_OUT}(?:\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b,?)?(?:\s+{_YEAR}\b)?",
     re.IGNORECASE,
 )
 _YEAR_PART = (
