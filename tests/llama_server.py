@@ -81,7 +81,8 @@ class LlamaServer:
         command = [str(python), "-m", "llama_cpp.server", "--model", str(model_file(python)),
                    "--model_alias", MODEL_ALIAS, "--host", "127.0.0.1", "--port", str(port),
                    "--n_ctx", str(CONTEXT_TOKENS), "--n_threads", "2", "--seed", "7"]  # fmt: skip
-        process = subprocess.Popen(command, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+        with log.open("wb") as out:  # the server writes to its own copy of the file; ours closes here
+            process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
         server = cls(process, port, log)
         server._wait_until_ready()
         return server
