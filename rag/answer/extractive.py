@@ -41,7 +41,8 @@ from rag.question.periods import nearest_period, periods
 from rag.records import Answer, Citation, Hit
 from rag.text.terms import QUESTION_TERMS, terms
 
-MAX_SENTENCES = 2
+# Sentences quoted at most: the best, and those that rival it and add what was asked (docs/experiments.md).
+MAX_SENTENCES = 3
 # A further sentence is quoted when, by the sentence model, it is at least this likely to be the answer
 # rather than the best one (sigmoid of the difference of their scores; the best against itself is 0.5).
 RIVAL_CHANCE = 0.3
