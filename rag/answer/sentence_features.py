@@ -24,7 +24,6 @@ with weights fitted by evals/fit_answer_model.py.
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ import numpy as np
 from rag.answer import answer_types
 from rag.index.bm25 import KeywordIndex
 from rag.question.glossary import Glossary
-from rag.question.periods import periods, relative_years
+from rag.question.periods import MONTH_NUMBERS, periods, relative_years
 from rag.records import Hit
 from rag.text.sentences import split_sentences
 from rag.text.terms import QUESTION_TERMS, names, terms
@@ -107,10 +106,7 @@ def _time_words(question: str) -> list[str]:
 
 
 # "may" is left out: in lower case it is more often the verb.
-TIME_WORDS = frozenset(
-    {m.lower() for m in (*calendar.month_name[1:], *calendar.month_abbr[1:])} - {"may"}
-    | {"sept", "q1", "q2", "q3", "q4", "h1", "h2"}
-)
+TIME_WORDS = frozenset(set(MONTH_NUMBERS) - {"may"} | {"q1", "q2", "q3", "q4", "h1", "h2"})
 
 
 def coverage(weights: dict[str, float], found: set[str] | frozenset[str]) -> float:

@@ -24,7 +24,7 @@ before one new in this ingest, then the smaller id:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -122,7 +122,7 @@ def ingest(
     store: WritableStore,
     embedder: Embedder,
     chunking: ChunkingSettings,
-    sync_dirs: list[Path] = (),  # type: ignore[assignment]
+    sync_dirs: Sequence[Path] = (),
     rebuild: bool = False,
     progress: bool = True,
     metadata: Mapping[str, str] | None = None,
@@ -365,7 +365,7 @@ def _find_duplicates(
     return duplicates.find_duplicates([(article_id, sig) for _, article_id, sig in entries])
 
 
-def _under(path: str, folders: list[Path]) -> bool:
+def _under(path: str, folders: Sequence[Path]) -> bool:
     return any(Path(path).is_relative_to(folder.resolve()) for folder in folders)
 
 
