@@ -85,13 +85,30 @@ def test_a_sentence_announcing_what_follows_brings_it() -> None:
     assert "two key elements. Cheaper credit reached miners in spring. [1]" in answer.text
 
 
+def test_the_sentence_after_the_best_comes_when_it_carries_on_with_what_was_asked() -> None:
+    text = ("Orchard Capital says the Zephyr Quartz Index still looks cheap. It trades at 11 times earnings, "
+            "near its lows. Weather was mild in March.")  # fmt: skip
+    answer = answerer(text).answer("Does Orchard Capital think the Zephyr Quartz Index looks cheap?", [hit(text)])
+    assert "looks cheap. It trades at 11 times earnings, near its lows. [1]" in answer.text
+    assert "Weather" not in answer.text  # shares no question term and holds no asked kind of answer
+
+
 def test_a_sentence_brought_along_is_not_quoted_twice() -> None:
     # The announced sentence answers best on its own; its announcer, second, brings it along again.
     text = ("The quartz rally in Zephyr stems from two key elements. Cheap credit fuelled the quartz rally. "
             "Demand from glassworks doubled.")  # fmt: skip
     answer = answerer(text).answer("What fuelled the quartz rally in Zephyr, cheap credit?", [hit(text)])
     assert answer.text.count("Cheap credit") == 1
-    assert "two key elements. Cheap credit fuelled the quartz rally. [1]" in answer.text
+    assert "two key elements. Cheap credit fuelled the quartz rally. " in answer.text  # in the passage's order
+
+
+def test_quotes_of_one_passage_that_touch_are_joined_in_order() -> None:
+    text = ("Orchard Capital sees the Zephyr Quartz Index at 900. Pelican Mills sees it at 700. "
+            "Both cite cheaper credit.")  # fmt: skip
+    question = "Where do Orchard Capital and Pelican Mills see the Zephyr Quartz Index?"
+    answer = answerer(text).answer(question, [hit(text)])
+    assert answer.text.count("Pelican Mills") == 1 and answer.text.count("[1]") == 1
+    assert "at 900. Pelican Mills sees it at 700." in answer.text
 
 
 def test_a_second_sentence_is_quoted_only_when_it_adds_what_was_asked() -> None:

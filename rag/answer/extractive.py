@@ -39,6 +39,7 @@ from rag.index.embeddings import Embedder, VectorCache
 from rag.question.glossary import Glossary, default_glossary
 from rag.question.periods import nearest_period, periods
 from rag.records import Answer, Citation, Hit
+from rag.text.sentences import split_sentences
 from rag.text.terms import QUESTION_TERMS, terms
 
 # Sentences quoted at most: the best, and those that rival it and add what was asked (docs/experiments.md).
@@ -168,7 +169,8 @@ class ExtractiveAnswerer:
             if not any(_overlaps(s, c) for c in chosen) and coverage(asked, adds) > 0:
                 chosen.append(s)
                 covered |= adds
-        return _without_repeats([_with_what_it_announces(s) for s in chosen])
+        chosen[0] = _with_what_follows_on(chosen[0], ranked)
+        return _merged([_with_what_it_announces(s) for s in chosen])
 
     def _one_per_period(
         self, question: str, best: ScoredSentence, ranked: list[ScoredSentence]
@@ -217,14 +219,26 @@ def _overlaps(a: ScoredSentence, b: ScoredSentence) -> bool:
     return a.text in b.text or b.text in a.text
 
 
-def _without_repeats(chosen: list[ScoredSentence]) -> list[ScoredSentence]:
-    """Each sentence quoted once: "A." brought along by "B. (A announces it)" is not quoted again on its own."""
+def _merged(chosen: list[ScoredSentence]) -> list[ScoredSentence]:
+    """Quotes of one passage that overlap or touch, joined into one: each sentence is quoted once, in order.
+
+    "A. B." and "B. C." of one passage -> "A. B. C.", in the place of the first of them.
+    """
     kept: list[ScoredSentence] = []
     for s in chosen:
-        if any(s.text in k.text for k in kept):
+        c = s.candidate
+        joins = [k for k in kept if k.hit.chunk_id == s.hit.chunk_id
+                 and k.candidate.first <= c.last + 1 and c.first <= k.candidate.last + 1]  # fmt: skip
+        if not joins:
+            kept.append(s)
             continue
-        kept = [k for k in kept if k.text not in s.text]
-        kept.append(s)
+        first = min([c.first] + [k.candidate.first for k in joins])
+        last = max([c.last] + [k.candidate.last for k in joins])
+        sentences = split_sentences(s.hit.text)
+        text = " ".join(sentences[first : last + 1])
+        place = kept.index(joins[0])
+        kept[place] = replace(joins[0], candidate=replace(joins[0].candidate, text=text, first=first, last=last))
+        kept = [k for k in kept if k not in joins[1:]]
     return kept
 
 
@@ -233,7 +247,26 @@ def _with_what_it_announces(s: ScoredSentence) -> ScoredSentence:
     c = s.candidate
     if not c.following or not ANNOUNCES.search(c.sentence):
         return s
-    return replace(s, candidate=replace(c, text=f"{c.text} {c.following}", following=""))
+    return _widened(s)
+
+
+def _with_what_follows_on(s: ScoredSentence, ranked: list[ScoredSentence]) -> ScoredSentence:
+    """The best sentence with the one after it, when that one carries on with what was asked.
+
+    News states a point, then its figure or reason: "Citi said the valuation gap remains wide. Small
+    caps trade at the 20th percentile of their history." The next sentence carries on when it
+    shares a question term or holds the kind of answer asked for.
+    """
+    c = s.candidate
+    following = next((r for r in ranked if r.hit.chunk_id == s.hit.chunk_id and r.candidate.index == c.last + 1), None)
+    if following is None or not (following.feature("coverage") > 0 or following.feature("answer_type_fit") > 0):
+        return s
+    return _widened(s)
+
+
+def _widened(s: ScoredSentence) -> ScoredSentence:
+    c = s.candidate
+    return replace(s, candidate=replace(c, text=f"{c.text} {c.following}", following="", last=c.last + 1))
 
 
 def compose(chosen: list[ScoredSentence]) -> tuple[str, list[Citation]]:

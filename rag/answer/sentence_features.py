@@ -59,6 +59,8 @@ class Candidate:
     previous: str  # the sentence before it in the chunk, "" for the first
     following: str  # the sentence after it, "" for the last
     chunk_sentences: int  # how many sentences its chunk splits into: as many as the chunk's stored vectors
+    first: int  # the first of the chunk's sentences `text` quotes: index, or the one before when it leans on it
+    last: int  # the last of them: index, until the quote is widened to what follows
 
 
 def candidates(hits: list[Hit]) -> list[Candidate]:
@@ -75,7 +77,8 @@ def candidates(hits: list[Hit]) -> list[Candidate]:
                 continue
             seen.add(key)
             following = sentences[i + 1] if i + 1 < len(sentences) else ""
-            found.append(Candidate(quoted, sentence, hit, rank, i, previous, following, len(sentences)))
+            first = i - 1 if quoted != sentence else i
+            found.append(Candidate(quoted, sentence, hit, rank, i, previous, following, len(sentences), first, i))
     return found
 
 
