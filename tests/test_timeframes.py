@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.question.periods import NOT_YET, nearest_period, periods, relative_years
+from rag.question.periods import NOT_YET, nearest_period, periods, relative_years, spell_out_year_ranges
 
 
 def spans(text: str) -> list[tuple[str, int, int, int, int, int | None]]:
@@ -130,3 +130,18 @@ def test_this_year_in_news_names_the_year_it_was_published() -> None:
     assert late.mentioned_in("The index is up 10% this year.", "2031-10-02")
     assert not late.mentioned_in("The index is up 10% this year.", "2032-01-05")
     assert not late.mentioned_in("The index is up 10% this year.")
+
+
+def test_a_quarter_without_a_year_is_those_months_of_any_year() -> None:
+    (q3,) = periods("how did zephyr miners do in q3")
+    assert (q3.first_month, q3.last_month, q3.year) == (7, 9, None)
+    assert periods("the third quarter") == [q3] and periods("the third quarter of 2031")[0].year == 2031
+    assert q3.covers("2031-08-15") and not q3.covers("2031-05-15")
+    assert q3.mentioned_in("third-quarter sales fell") and q3.mentioned_in("Q3 2030 sales")
+    assert not q3.mentioned_in("Q2 sales fell") and not q3.mentioned_in("sales fell in 2031")
+    assert periods("sales should recover by Q3") == []  # a deadline, not the time of the news
+
+
+def test_a_range_of_two_years_typed_short_is_spelled_out() -> None:
+    assert spell_out_year_ranges("the 2031-32 outlook, 2031/33 too") == "the 2031-2032 outlook, 2031-2033 too"
+    assert spell_out_year_ranges("data for 2031-12 and 2031-02") == "data for 2031-12 and 2031-02"  # months

@@ -9,7 +9,7 @@ evidence speaks of another time:
 
 A bare year ("in 2024") is not a period here: in these articles it is mostly a forecast
 horizon ("a rally in 2024", written in December 2023), not the time of the news.
-A month without a year ("mid-July") matches that month in any year. A period right after
+A month or quarter without a year ("mid-July", "in Q3") matches it in any year. A period right after
 "by" is skipped: "6,000 by the end of 2025" is a forecast's deadline, not when it was reported
 (and "by mid-2024" may be either).
 """
@@ -19,7 +19,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 NOT_YET = 10**6  # the lag of news published before the period began: it can only have forecast it
 REPORTING_LAG = dt.timedelta(days=31)  # how long after a period its news may still be published
@@ -48,6 +48,15 @@ _YEAR_PART = (
     r"|first half of|second half of|(?:the )?(?P<ordinal>first|second|third|fourth) quarter of|q(?P<q>[1-4]))"
 )
 _YEAR_PHRASE = re.compile(rf"\b{_YEAR_PART}[- ]?(?:the year )?{_YEAR}\b", re.IGNORECASE)
+# A quarter without a year ("in Q3", "the third quarter"): those months of any year. One followed by a
+# year is a _YEAR_PHRASE.
+_QUARTER_ALONE = re.compile(
+    r"\b(?:q(?P<q>[1-4])|(?P<ordinal>first|second|third|fourth)[- ]quarter)\b"
+    r"(?!\s*(?:of\s+)?(?:(?:the year )?(?:19|20)\d{2}|['’]\d{2})\b)",
+    re.IGNORECASE,
+)
+# A span of two years typed short: "2024-25", "2024/25".
+_YEAR_RANGE = re.compile(r"\b((?:19|20)(\d{2}))[-/–](\d{2})\b")
 # "the final trading session of 2023": the year's last weekday (December 29, 2023; December 31, 2024), as a day.
 _YEAR_END_DAY = re.compile(
     r"\b(?:last|final|closing) (?:trading )?(?:day|session) of (?:the year )?" + _YEAR + r"\b", re.IGNORECASE
@@ -104,6 +113,8 @@ class Period:
         speak of January 2024. Given the text's publication date, "this year" and its kin name
         a year too (`relative_years`).
         """
+        if self.year is None and not self.is_month:  # a quarter of any year: named as that quarter
+            return any(p == replace(self, year=p.year) for p in periods(text) if not p.is_month)
         if not self.is_month:
             return str(self.year) in text or self.year in relative_years(text, published)
         for match in _MONTH_PHRASE.finditer(text):
@@ -179,6 +190,10 @@ def periods(text: str) -> list[Period]:
             continue
         found.append((match.start(), _year_period(match)))
         taken.append(range(match.start(), match.end()))
+    for match in _QUARTER_ALONE.finditer(text):
+        if not (_after_by(text, match) or any(match.start() in span for span in taken)):
+            found.append((match.start(), _quarter(match)))
+            taken.append(range(match.start(), match.end()))
     for match in _MONTH_PHRASE.finditer(text):
         if any(match.start() in span for span in taken) or not _is_month(match):
             continue
@@ -249,6 +264,26 @@ def _year_period(match: re.Match[str]) -> Period:
     else:
         first, last = _YEAR_PARTS[part]
     return Period(first, 1, last, 31, year, match.group(0))
+
+
+def _quarter(match: re.Match[str]) -> Period:
+    quarter = int(match.group("q")) if match.group("q") else _QUARTERS[match.group("ordinal").lower()]
+    return Period(3 * quarter - 2, 1, 3 * quarter, 31, None, match.group(0))
+
+
+def spell_out_year_ranges(text: str) -> str:
+    """Two years typed short, in full: "the 2024-25 outlook" -> "the 2024-2025 outlook" (so "25" is not a figure).
+
+    A second part that is not the next years ("2024-12", a month) is left alone.
+    """
+
+    def full(match: re.Match[str]) -> str:
+        first, short, second = match.group(1), int(match.group(2)), int(match.group(3))
+        if not short < second <= short + 5:
+            return match.group(0)
+        return f"{first}-{first[:2]}{match.group(3)}"
+
+    return _YEAR_RANGE.sub(full, text)
 
 
 def _month_period(match: re.Match[str]) -> Period:

@@ -1,4 +1,5 @@
-"""What a question is searched and answered as: typos corrected, then finance short forms spelled out.
+"""What a question is searched and answered as: typos corrected, then short forms spelled out (finance terms,
+year ranges such as "2024-25").
 
     read("goldmen's r2k forcast?") -> "goldman's r2k (Russell 2000) forecast?"
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from rag.question.glossary import Glossary
+from rag.question.periods import spell_out_year_ranges
 from rag.question.spelling import SpellingCorrector
 
 
@@ -22,4 +24,4 @@ class QuestionReader:
 
     def read(self, question: str) -> str:
         corrected = self._spelling().correct(question, is_short_form=self._glossary.is_short_form)
-        return self._glossary.expand(corrected)
+        return self._glossary.expand(spell_out_year_ranges(corrected))
