@@ -153,7 +153,7 @@ def test_the_features_are_on_their_documented_scales() -> None:
     assert best["coverage"] == 1.0 and best["coverage_gap"] == 0.0 and best["retrieval_rank"] == 1.0
     assert best["names_found"] == 1.0 and best["answer_type_fit"] == 1.0 and best["period_fit"] == 1.0
     assert best["period_in_sentence"] == 1.0 and table[1][FEATURES.index("period_in_sentence")] == 0.0
-    assert all(0.0 <= table[1][i] <= 1.0 for i in (0, 2, 4, 5, 6, 7, 8, 9, 10))
+    assert all(0.0 <= table[1][i] <= 1.0 for i in (0, 2, 4, 5, 6, 7, 8, 9, 10, 11))
 
 
 def test_a_sentence_naming_the_month_in_another_year_is_not_in_the_period() -> None:
@@ -213,3 +213,10 @@ def test_this_year_counts_as_the_year_of_publication() -> None:
     table = features(asked, candidates([hit(text, published="2031-07-18")]), np.array([0.5, 0.5]))
     column = FEATURES.index("names_found")
     assert table[0][column] > table[1][column]
+
+
+def test_following_coverage_counts_the_question_terms_of_the_next_sentence() -> None:
+    text = "Orchard Capital still likes quartz miners. Its target for the Zephyr index is 900."
+    asked = read_question("Orchard Capital target for the Zephyr index?", KeywordIndex(["v"], [text]), Glossary({}))
+    first = features(asked, candidates([hit(text)]), np.array([0.5, 0.5]))[0]
+    assert first[FEATURES.index("following_coverage")] == 1.0 > first[FEATURES.index("coverage")]

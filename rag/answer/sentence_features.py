@@ -8,6 +8,8 @@ already has (FEATURES), all on a 0..1 scale or a difference of two such:
     coverage          share of the question's terms in the sentence, each weighted by its rarity (idf)
     coverage_gap      coverage minus the best candidate's
     context_coverage  coverage of the sentence together with the one before it
+    following_coverage  coverage of the sentence together with the one after it (news states a point,
+                      then its figure or reason, and the answer quotes that one too when it carries on)
     chunk_coverage    coverage of the whole chunk
     retrieval_rank    1 / the chunk's rank among the hits
     names_found       share of the question's names, figures and months ("Goldman", "2025", "R2K", "october")
@@ -40,7 +42,7 @@ from rag.text.terms import QUESTION_TERMS, names, terms
 
 FEATURES = (
     "similarity", "similarity_gap", "coverage", "coverage_gap", "context_coverage", "chunk_coverage",
-    "retrieval_rank", "names_found", "answer_type_fit", "period_fit", "period_in_sentence",
+    "retrieval_rank", "names_found", "answer_type_fit", "period_fit", "period_in_sentence", "following_coverage",
 )  # fmt: skip
 MIN_SENTENCE_WORDS = 4  # headings ("Debt Issue") are not answers
 ENDS_LIKE_PROSE = re.compile(r"[.!?:;][\"'”’)\]]*$|[\"”’]$")  # "Analysts weigh in on the rally" is a heading
@@ -146,6 +148,7 @@ def features(
             float(answer_types.holds(asked.kind, c.sentence, asked.question)),
             float(in_period),
             float(in_sentence),
+            coverage(asked.weights, sentence_terms | set(terms(c.following))),
         ])  # fmt: skip
     table = np.array(rows, dtype=np.float64)
     table[:, 0] = similarity
