@@ -178,6 +178,9 @@ def test_a_click_on_n_brings_its_card_into_view_and_marks_it_alone(open_page: An
     assert not first.locator(".cited-here").is_visible()
     assert page.locator("#sources-panel .source.selected").count() == 1
     page.wait_for_timeout(400)  # the smooth scroll settles before the picture
+    # The page scrolled down to the card, and the chat came along: the answer and its card are both in view.
+    assert page.evaluate("window.scrollY") > 0
+    assert links.nth(1).evaluate(IN_VIEW) and page.locator("#question textarea").evaluate(IN_VIEW)
     shot(page, "ui-card-clicked.png")
 
     links.nth(0).click()  # back up the page

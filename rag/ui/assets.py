@@ -63,6 +63,7 @@ document.addEventListener("click", (event) => {
 
 # The width below which the columns stack (CSS: PHONE_MEDIA) and the settings start folded.
 PHONE_MEDIA = "(max-width: 767px)"
+DESKTOP_MEDIA = "(min-width: 768px)"
 
 # Gradio draws an accordion open or shut from the server's value alone, and the server does not know the
 # screen; so on a phone the page shuts each .fold-on-phone accordion itself, once. A click that lands before
@@ -209,6 +210,16 @@ details.hit > summary { cursor: pointer; }
 .hit-meta { display: inline-flex; margin-left: 8px; }
 details.hit details.source-details { margin: 4px 0 0 0; }
 
+/* Side by side, the chat stays pinned while the page scrolls down a long list of sources (a click on [n]
+   scrolls the page to its card), so the answer and its card are read together. */
+@media DESKTOP_MEDIA {
+  #layout > #chat-column { position: sticky; top: 8px; align-self: flex-start; }
+}
+/* Gradio's overflow: hidden here would make the container the sticky chat's scroller, which never scrolls;
+   clip cuts the same overflow without being one. (Outside the @media: Gradio scopes the rules inside one under
+   this container, where this selector would match nothing.) */
+.gradio-container { overflow: clip !important; }
+
 /* Phone: the chat first, then its sources, then the settings (folded by FOLD_ON_PHONE_JS) */
 @media PHONE_MEDIA {
   #layout { flex-direction: column; }
@@ -219,4 +230,4 @@ details.hit details.source-details { margin: 4px 0 0 0; }
   /* Short enough that the question box shows without scrolling under the header (Gradio sets the height inline) */
   #chat { height: 60vh !important; min-height: 320px; }
 }
-""".replace("PHONE_MEDIA", PHONE_MEDIA)
+""".replace("PHONE_MEDIA", PHONE_MEDIA).replace("DESKTOP_MEDIA", DESKTOP_MEDIA)
