@@ -21,7 +21,7 @@ import datetime as dt
 import re
 
 from rag.errors import DateNotRead
-from rag.question.periods import MONTH_NUMBERS
+from rag.text.months import MONTH_NUMBERS
 
 ACCEPTED = "a date (2024-07-18), a month (July 2024, 2024-07), a year (2024) or 'last 6 months'"
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from rag.question.periods import MONTH_NAME
+from rag.text.months import MONTH_NAME
 
 AnswerType = Literal["number", "date", "name"]
 

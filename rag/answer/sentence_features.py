@@ -35,8 +35,9 @@ import numpy as np
 from rag.answer import answer_types
 from rag.index.bm25 import KeywordIndex
 from rag.question.glossary import Glossary
-from rag.question.periods import MONTH_NUMBERS, periods, relative_years
+from rag.question.periods import periods, relative_years
 from rag.records import Hit
+from rag.text.months import MONTH_NUMBERS
 from rag.text.sentences import split_sentences
 from rag.text.terms import QUESTION_TERMS, names, terms
 

@@ -37,7 +37,7 @@ from importlib import resources
 
 import yaml
 
-from rag.question.periods import MONTH_NUMBERS
+from rag.text.months import MONTH_NUMBERS
 from rag.text.sentences import split_sentences
 
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"

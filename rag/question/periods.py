@@ -21,17 +21,12 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
 
+from rag.text.months import MONTH_NAME, MONTH_NUMBERS
+
 NOT_YET = 10**6  # the lag of news published before the period began: it can only have forecast it
 REPORTING_LAG = dt.timedelta(days=31)  # how long after a period its news may still be published
 RECALL_WINDOW = dt.timedelta(days=365)  # how long after a period news may still name it as recent
 
-# Every spelling of a month, lower-cased, to its number: "july" -> 7, "jul" -> 7, "sept" -> 9.
-MONTH_NUMBERS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
-MONTH_NUMBERS.update({name.lower(): number for number, name in enumerate(calendar.month_abbr) if name})
-MONTH_NUMBERS["sept"] = 9
-# "May" and "march" are also ordinary words, so month names must be capitalised.
-# A month's name or abbreviation, capitalised as in prose: "July", "Jul.", "Sept".
-MONTH_NAME = r"(?:" + "|".join(sorted((m.title() for m in MONTH_NUMBERS), key=len, reverse=True)) + r")\b\.?"
 _MONTH = rf"(?P<month>{MONTH_NAME})"
 # A year as written in full, or typed short after an apostrophe: "2024", "'24", "’24".
 _YEAR = r"(?P<year>(?:19|20)\d{2}|['’]\d{2})"
