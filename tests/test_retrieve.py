@@ -61,9 +61,7 @@ def test_a_named_period_ranks_the_articles_of_its_time_as_a_third_signal(assista
     for h in hits:
         expected = sum(1 / (60 + r) for r in (h.dense_rank, h.bm25_rank, h.time_rank) if r)
         assert h.score == pytest.approx(expected)
-    # The passage that answers shares no word with "warm up" and ranks only 22nd on dense similarity; the period
-    # keeps it in reach (within the top 8; where exactly moves with the dense blend, measured on the eval).
-    assert any("softer-than-expected inflation" in h.text for h in assistant.retrieve(question, k=8))
+    assert any("softer-than-expected inflation" in h.text for h in hits)
     # The single retrievers stay pure, so the side-by-side eval shows what each piece buys.
     assert all(h.time_rank is None for h in assistant.retrieve(question, k=5, mode="dense"))
 
@@ -78,12 +76,12 @@ def test_each_named_period_brings_its_own_ranking(assistant: Assistant) -> None:
 def test_a_question_about_two_periods_is_ranked_period_by_period(assistant: Assistant) -> None:
     question = "Goldman called small caps cheap in January 2024; were they still inexpensive in July 2024?"
     # Counted over all chunks, January's two articles (11 chunks against July's 5) filled the top 5 and no
-    # July source was in it. Counted within each period, each period's best chunks rank first. (Which chunk of
-    # each month comes first is the text's call: the July passage on the valuation gap is near the bottom on
-    # dense similarity for this wording, and sits just below the top 5.)
+    # July source was in it. Counted within each period, each period's best chunks rank first. (January's
+    # price-to-book chunk is not in the top 5 for this wording: its own article's other chunks and Yahoo's
+    # outrank it.)
     hits = assistant.retrieve(question, k=5)
-    assert any(h.published == "2024-07-18" for h in hits) and any(h.published.startswith("2024-01") for h in hits)
-    assert any("15th percentile" in h.text for h in assistant.retrieve(question, k=8))
+    assert any("15th percentile" in h.text for h in hits if h.published == "2024-07-18")
+    assert any(h.published.startswith("2024-01") for h in hits)
 
     n = len(assistant.indexed_chunks())
     every = assistant.retrieve(question, k=n)

@@ -10,7 +10,7 @@ The dense score of a chunk blends its own similarity with its best sentence's (e
 rag/ingest/sentence_vectors.py): a chunk's vector averages several topics, so one sentence that answers
 the question can be lost in it.
 
-    dense(chunk) = 0.3 * cos(question, chunk) + 0.7 * max over its sentences of cos(question, sentence)
+    dense(chunk) = 0.7 * cos(question, chunk) + 0.3 * max over its sentences of cos(question, sentence)
 
 When the question names a period ("in July 2024", "late 2023"), hybrid retrieval adds a
 ranking for it: the candidates published in or just after it, or naming a recent month by
@@ -57,7 +57,7 @@ CANDIDATES = 50  # each retriever's depth before fusion (at least k)
 KEYWORD_MIN_SHARE = 0.2
 # The best sentence's share of a chunk's dense score, the rest being the chunk's own cosine (see the module
 # docstring). The values tried: docs/experiments.md.
-SENTENCE_WEIGHT = 0.7
+SENTENCE_WEIGHT = 0.3
 # The best text matches (dense and BM25 fused) that stay in the top k whatever periods the question names.
 TEXT_KEEP = 2
 
