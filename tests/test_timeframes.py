@@ -145,3 +145,14 @@ def test_a_quarter_without_a_year_is_those_months_of_any_year() -> None:
 def test_a_range_of_two_years_typed_short_is_spelled_out() -> None:
     assert spell_out_year_ranges("the 2031-32 outlook, 2031/33 too") == "the 2031-2032 outlook, 2031-2033 too"
     assert spell_out_year_ranges("data for 2031-12 and 2031-02") == "data for 2031-12 and 2031-02"  # months
+
+
+def test_a_month_named_alone_in_news_is_its_nearest_one() -> None:
+    (nov_2030,) = periods("in November 2030")
+    (nov_2031,) = periods("in November 2031")
+    (mar_2031,) = periods("in March 2031")
+    looking_back = "The Zephyr pivot began in November."
+    assert nov_2030.mentioned_in(looking_back, "2031-01-10") and not nov_2031.mentioned_in(looking_back, "2031-01-10")
+    assert mar_2031.mentioned_in("Traders bet on a cut in March.", "2031-01-10")  # ahead: the coming March
+    assert nov_2031.mentioned_in("It ended November up 4%.", "2031-12-03")
+    assert nov_2031.mentioned_in(looking_back)  # undated: any year's November

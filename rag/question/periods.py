@@ -106,7 +106,9 @@ class Period:
 
         A month named with another year is another time: "its January 2022 record" does not
         speak of January 2024. Given the text's publication date, "this year" and its kin name
-        a year too (`relative_years`).
+        a year too (`relative_years`), and so does a month named alone: news speaks of the nearest
+        one, so "the pivot began in November" in news of January 2024 is November 2023, and "a cut in
+        March" there is March 2024.
         """
         if self.year is None and not self.is_month:  # a quarter of any year: named as that quarter
             return any(p == replace(self, year=p.year) for p in periods(text) if not p.is_month)
@@ -115,8 +117,8 @@ class Period:
         for match in _MONTH_PHRASE.finditer(text):
             if MONTH_NUMBERS[match.group("month").rstrip(".").lower()] != self.first_month:
                 continue
-            year = _year(match)
-            if not (self.year and year and int(year) != self.year):
+            year = _year(match) or _nearest_year(self.first_month, published)
+            if not (self.year and year and year != self.year):
                 return True
         return False
 
@@ -134,7 +136,7 @@ class Period:
         if not (self.is_month and self.year):
             return False
         start, end = self.range_in(self.year)
-        return start <= date <= end + RECALL_WINDOW and self.mentioned_in(text)  # the cheap test first
+        return start <= date <= end + RECALL_WINDOW and self.mentioned_in(text, published)  # the cheap test first
 
     def lag(self, published: str) -> int:
         """Days from this period's end to the ISO date (0 when published within it); NOT_YET when published
@@ -242,6 +244,17 @@ def _year(match: re.Match[str]) -> int | None:
     if not year:
         return None
     return 2000 + int(year[1:]) if year[0] in "'’" else int(year)
+
+
+def _nearest_year(month: int, published: str) -> int | None:
+    """The year of the occurrence of `month` nearest to an ISO date: for news of 2024-01-10, November is
+    2023's and March 2024's. None when the date is unknown."""
+    try:
+        date = dt.date.fromisoformat(published)
+    except ValueError:
+        return None
+    months_ahead = (month - date.month) % 12  # 0..11 months after the date's month
+    return date.year + (date.month + months_ahead > 12) if months_ahead < 6 else date.year - (month > date.month)
 
 
 def _after_by(text: str, match: re.Match[str]) -> bool:
