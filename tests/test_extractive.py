@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from rag.answer.answer_model import QUESTION_FEATURES, AnswerModel, Logistic, default_model
-from rag.answer.extractive import ExtractiveAnswerer, compose
+from rag.answer.extractive import ExtractiveAnswerer
+from rag.answer.quotes import compose
 from rag.answer.sentence_features import FEATURES, candidates, features, read_question
 from rag.index.bm25 import KeywordIndex
 from rag.question.glossary import Glossary
