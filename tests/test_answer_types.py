@@ -8,6 +8,8 @@ from rag.answer.answer_types import holds, wanted
 def test_question_wording_sets_the_kind() -> None:
     assert wanted("By how much did the Dow rise in May 2019?") == "number"
     assert wanted("What's the Stoxx 600's trailing price-to-earnings ratio?") == "number"
+    assert wanted("whats the stoxx 600 yield") == "number"  # typed without the apostrophe
+    assert not holds("number", "The Stoxx 600 rose 3% on the week.", "whats the stoxx 600 yield")  # not a yield
     assert wanted("On what day did the ECB hike?") == "date"
     assert wanted("Who is the Fundstrat strategist?") == "name"
     assert wanted("Which Citi analyst wrote the note?") == "name"

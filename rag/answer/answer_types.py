@@ -25,7 +25,7 @@ from rag.text.months import MONTH_NAME
 AnswerType = Literal["number", "date", "name"]
 
 _NUMBER_QUESTION = re.compile(
-    r"\b(?:how (?:much|many|high|low|far|big|large|fast|deep)|by how|what(?:['’]s)? (?:[\w/&'’.-]+ ){0,6}?"
+    r"\b(?:how (?:much|many|high|low|far|big|large|fast|deep)|by how|what(?:['’]?s)? (?:[\w/&'’.-]+ ){0,6}?"
     r"(?:percentage|percent|share|return|rate|level|price|p/e|ratio|multiple|reading|target|figure|yield|gain"
     r"|growth rate|value|number|total|odds))\b",
     re.IGNORECASE,
@@ -64,7 +64,7 @@ _MEASURES = {
 }
 # ASCII case folding only: "prİce" must not match "price" and then miss its key in _MEASURES.
 _MEASURE_QUESTION = re.compile(
-    r"\bwhat(?:['’]s)? (?P<words>(?:[\w/&'’.-]+ ){0,6}?)(?P<measure>" + "|".join(map(re.escape, _MEASURES)) + r")"
+    r"\bwhat(?:['’]?s)? (?P<words>(?:[\w/&'’.-]+ ){0,6}?)(?P<measure>" + "|".join(map(re.escape, _MEASURES)) + r")"
     r"(?![\w/-])",
     re.IGNORECASE | re.ASCII,
 )
