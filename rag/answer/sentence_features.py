@@ -130,26 +130,36 @@ def features(
         return np.zeros((0, len(FEATURES)))
     named = periods(asked.question)
     rows = []
-    chunk_terms: dict[str, set[str]] = {}
+    # A chunk's words and period fit, and a sentence's words (it is also its neighbours' previous or following
+    # sentence), are the same for every candidate that reads them: computed once each.
+    chunk_facts: dict[str, tuple[set[str], bool]] = {}
+    words: dict[str, set[str]] = {}
+
+    def words_of(text: str) -> set[str]:
+        if text not in words:
+            words[text] = set(terms(text))
+        return words[text]
+
     for c in found:
-        # "this year" in news of 2024 names 2024, as a question typed later would.
-        sentence_terms = set(terms(c.sentence)) | {str(y) for y in relative_years(c.sentence, c.hit.published)}
-        if c.hit.chunk_id not in chunk_terms:
-            chunk_terms[c.hit.chunk_id] = set(terms(c.hit.text))
         published = c.hit.published
-        in_period = not named or any(p.covers(published) or p.mentioned_in(c.hit.text, published) for p in named)
+        # "this year" in news of 2024 names 2024, as a question typed later would.
+        sentence_terms = words_of(c.sentence) | {str(y) for y in relative_years(c.sentence, published)}
+        if c.hit.chunk_id not in chunk_facts:
+            in_period = not named or any(p.covers(published) or p.mentioned_in(c.hit.text, published) for p in named)
+            chunk_facts[c.hit.chunk_id] = (set(terms(c.hit.text)), in_period)
+        chunk_terms, in_period = chunk_facts[c.hit.chunk_id]
         in_sentence = not named or any(p.mentioned_in(c.text, published) for p in named)
         rows.append([
             0.0, 0.0,  # similarity and its gap, filled below
             coverage(asked.weights, sentence_terms), 0.0,
-            coverage(asked.weights, sentence_terms | set(terms(c.previous))),
-            coverage(asked.weights, chunk_terms[c.hit.chunk_id]),
+            coverage(asked.weights, sentence_terms | words_of(c.previous)),
+            coverage(asked.weights, chunk_terms),
             1.0 / c.rank,
             sum(n <= sentence_terms for n in asked.names) / len(asked.names) if asked.names else 1.0,
             float(answer_types.holds(asked.kind, c.sentence, asked.question)),
             float(in_period),
             float(in_sentence),
-            coverage(asked.weights, sentence_terms | set(terms(c.following))),
+            coverage(asked.weights, sentence_terms | words_of(c.following)),
         ])  # fmt: skip
     table = np.array(rows, dtype=np.float64)
     table[:, 0] = similarity

@@ -37,10 +37,8 @@ from importlib import resources
 
 import yaml
 
-from rag.text.months import MONTH_NUMBERS
+from rag.text.months import MONTH_NAME, MONTH_NUMBERS
 from rag.text.sentences import split_sentences
-
-_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
 
 # Rule 2: chrome found on many sites (matched case-insensitively against a whole short line).
 CHROME_PATTERNS = [
@@ -57,7 +55,7 @@ CHROME_PATTERNS = [
     r"read the latest .* from .*",
     r"sources?: .*",
     r"published \d{1,2}/\d{1,2}/\d{4}.*",
-    rf".*·\s*{_MONTH} \d{{1,2}}( \d{{1,2}}:\d{{2}})?",  # a byline: "Example Data · Dec 3 16:26"
+    rf".*·\s*{MONTH_NAME} \d{{1,2}}( \d{{1,2}}:\d{{2}})?",  # a byline: "Example Data · Dec 3 16:26"
     r".* wrote a column\b.*",
     r"(author|contributor|managing editor|associate editor|editor|editorial board|staff writer)",
     r"©\s*\S.*|(\(c\)|copyright)\s*(©\s*)?\d{4}\b.*",  # "© Reuters.", "(c) 2024 Example" but not a list's "(c)"
@@ -88,7 +86,7 @@ PROSE_ANY_WORDS = 25  # with or without one: a long unpunctuated line is a parag
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)]*$")
 # A trading app's cashtag markup: "$Russell 2000 Index(.RUT.US)$" -> "Russell 2000 Index (RUT)"; the ticker stays.
 _CASHTAG = re.compile(r"\$([^$()]{1,80}?)\s*\(\.?([A-Z0-9^]{1,12})(?:\.[A-Z]{2})?\)\$")
-_DATELINE = re.compile(rf"(?P<month>{_MONTH}) (?P<day>\d{{1,2}}),? (?P<year>\d{{4}})", re.IGNORECASE)
+_DATELINE = re.compile(rf"(?P<month>{MONTH_NAME}) (?P<day>\d{{1,2}}),? (?P<year>\d{{4}})", re.IGNORECASE)
 _RULE = re.compile(r"[-–—•·|*_=~.:]+")  # a separator or bullet alone on a line
 
 
@@ -193,8 +191,8 @@ def _is_dateline(line: str, published: str) -> bool:
     match = _DATELINE.fullmatch(line)
     if not match or not published:
         return False
-    month = MONTH_NUMBERS.get(match["month"].rstrip(".").lower())
-    return month is not None and f"{match['year']}-{month:02d}-{int(match['day']):02d}" == published
+    month = MONTH_NUMBERS[match["month"].rstrip(".").lower()]
+    return f"{match['year']}-{month:02d}-{int(match['day']):02d}" == published
 
 
 def _opens_footer(line: str, site: SiteChrome) -> bool:

@@ -23,16 +23,16 @@ from __future__ import annotations
 import re
 
 from rag.ingest.clean import PROSE_ANY_WORDS, is_prose, looks_like_chrome, normalise_lines
+from rag.text.months import MONTH_NAME
 
 MIN_WORDS = 3  # "Fed holds rates"; one or two words are a section name or a menu link
 MAX_WORDS = PROSE_ANY_WORDS - 1  # the cleaner reads a line of 25 words as a paragraph, punctuated or not
 
-_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
 _NOT_A_HEADLINE = [
     re.compile(p, re.IGNORECASE)
     for p in (
         r".*[.,;:]['\"”’)]*",  # ends like a sentence or a lead-in ("Key points:"); also "Inc." and "U.S."
-        rf".*\b{_MONTH} \d{{1,2}}\b.*",  # a date: "December 26, 2023", "Dec 3 16:26", "NEW YORK, July 18 -"
+        rf".*\b{MONTH_NAME} \d{{1,2}}\b.*",  # a date: "December 26, 2023", "Dec 3 16:26", "NEW YORK, July 18 -"
         r".*\b\d{1,2}/\d{1,2}/\d{2,4}\b.*|.*\b\d{4}-\d{2}-\d{2}\b.*|.*\b\d{1,2}:\d{2}\b.*",  # 07/18/2024, ISO, a time
         r"(by|written by|posted by|reporting by)\s.*",  # a byline
         r".*\s·\s.*",  # "Example Data · 3 hours ago"
