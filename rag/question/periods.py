@@ -264,7 +264,7 @@ def _after_by(text: str, match: re.Match[str]) -> bool:
 def _year_period(match: re.Match[str]) -> Period:
     year = _year(match) or 0  # the pattern requires a year
     part = match.group("part").lower()
-    quarter = int(match.group("q")) if match.group("q") else _QUARTERS.get((match.group("ordinal") or "").lower(), 0)
+    quarter = _quarter_number(match)
     if quarter:
         first, last = 3 * quarter - 2, 3 * quarter
     elif part.startswith("first") and "half" not in part:
@@ -275,8 +275,13 @@ def _year_period(match: re.Match[str]) -> Period:
 
 
 def _quarter(match: re.Match[str]) -> Period:
-    quarter = int(match.group("q")) if match.group("q") else _QUARTERS[match.group("ordinal").lower()]
+    quarter = _quarter_number(match)
     return Period(3 * quarter - 2, 1, 3 * quarter, 31, None, match.group(0))
+
+
+def _quarter_number(match: re.Match[str]) -> int:
+    """The quarter a match names ("Q3", "third quarter" -> 3); 0 when it names none ("late 2023")."""
+    return int(match.group("q")) if match.group("q") else _QUARTERS.get((match.group("ordinal") or "").lower(), 0)
 
 
 def spell_out_year_ranges(text: str) -> str:
