@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -11,7 +12,22 @@ from rag import Assistant
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 CORPUS_DIR = PROJECT_DIR / "corpus"
-SEEDS_DIR = PROJECT_DIR.parent / "shared" / "seeds"
+SHARED_DIR = PROJECT_DIR.parent / "shared"  # the seed captures and public benchmarks, beside the clone in CI
+SEEDS_DIR = SHARED_DIR / "seeds"
+BENCH_DIR = SHARED_DIR / "bench"
+
+
+def needs_shared(path: Path) -> Path:
+    """`path` under ../shared, which CI puts beside the clone and a user's clone does not have.
+
+    Without it the test skips and says so, unless CI is set, where its absence is a failure.
+    """
+    if not path.exists():
+        why = f"needs ../{path.relative_to(SHARED_DIR.parent)} beside the project (CI has it)"
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set and the test cannot run: {why}")
+        pytest.skip(why)
+    return path
 
 
 @pytest.fixture(scope="session")
@@ -118,7 +134,6 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServ
 
 # --- The chat UI (tests/test_ui_*.py): the app served in-process over real HTTP on 127.0.0.1 ---
 
-import os  # noqa: E402
 from typing import Any  # noqa: E402
 
 from tests.chroma_server import ChromaServer  # noqa: E402
