@@ -143,6 +143,22 @@ def test_a_short_form_counts_as_its_phrase() -> None:
     assert a.knows("ZQX") and not a.knows("QQZ")
 
 
+def test_a_short_form_and_its_spelled_out_phrase_count_once_whichever_a_sentence_uses() -> None:
+    short = "Orchard flagged weak quartz demand, per the OQC."
+    spelled = "Orchard flagged weak quartz demand, per the Oslo Quartz Council."
+    glossary = Glossary({"OQC": ("Oslo Quartz Council",)})
+    vocabulary = KeywordIndex(["a", "b", "c"], [short, spelled, "Quartz prices were flat."])
+    asked = read_question(glossary.expand("what did the oqc say about quartz demand?"), vocabulary, glossary)
+    table = features(asked, candidates([hit(short), hit(spelled, chunk="c2")]), np.array([0.5, 0.5]))
+    coverage, names_found = FEATURES.index("coverage"), FEATURES.index("names_found")
+    assert table[0][coverage] == table[1][coverage] == 1.0  # three words counted apart would favour the phrase
+    assert table[0][names_found] == table[1][names_found] == 1.0
+    # Part of a phrase is part of the concept: "Quartz Council" without "Oslo" covers less than either form.
+    partial = features(asked, candidates([hit("Orchard flagged weak quartz demand, per the Quartz Council.")]),
+                       np.array([0.5]))  # fmt: skip
+    assert 0.0 < partial[0][coverage] < 1.0 and partial[0][names_found] == 0.0
+
+
 def test_the_features_are_on_their_documented_scales() -> None:
     text = "Orchard Capital expects the Zephyr Quartz Index to gain 12% in March 2031. Other news followed today."
     asked = read_question("What gain for the Zephyr Quartz Index in March 2031?", KeywordIndex(["v"], [text]),

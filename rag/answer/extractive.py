@@ -28,7 +28,6 @@ from rag.answer.sentence_features import (
     Candidate,
     QuestionSignals,
     candidates,
-    coverage,
     features,
     read_question,
     similarities,
@@ -114,8 +113,7 @@ class ExtractiveAnswerer:
         """QUESTION_FEATURES for a question whose candidates are `ranked` (best first)."""
         best = ranked[0]
         asked = self._signals(question)
-        chunk_terms = set(terms(best.hit.text))
-        names_found = sum(n <= chunk_terms for n in asked.names) / len(asked.names) if asked.names else 1.0
+        names_found = asked.names_found(set(terms(best.hit.text)))
         values = {
             "best_score": best.score,
             "best_similarity": max(s.feature("similarity") for s in ranked),
@@ -134,13 +132,13 @@ class ExtractiveAnswerer:
             return []
         best = ranked[0]
         chosen = [best, *self._one_per_period(question, best, ranked)]
-        asked = self._signals(question).weights
+        asked = self._signals(question)
         covered = set().union(*(terms(s.text) for s in chosen))
         for s in ranked[1:]:
             if len(chosen) >= MAX_SENTENCES or not _rivals(s, best):
                 break
             adds = set(terms(s.text)) - covered
-            if not any(_overlaps(s, c) for c in chosen) and coverage(asked, adds) > 0:
+            if not any(_overlaps(s, c) for c in chosen) and asked.coverage(adds) > 0:
                 chosen.append(s)
                 covered |= adds
         chosen[0] = with_what_follows_on(chosen[0], ranked)

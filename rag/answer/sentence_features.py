@@ -5,7 +5,9 @@ already has (FEATURES), all on a 0..1 scale or a difference of two such:
 
     similarity        cosine of the question's vector and the sentence's (embedded alone, at ingest)
     similarity_gap    similarity minus the best candidate's (0 for the best)
-    coverage          share of the question's terms in the sentence, each weighted by its rarity (idf)
+    coverage          share of the question's terms in the sentence, each weighted by its rarity (idf); a short
+                      form and the phrase spelled out beside it ("bofa (Bank of America)") are one term,
+                      found in either form
     coverage_gap      coverage minus the best candidate's
     context_coverage  coverage of the sentence together with the one before it
     following_coverage  coverage of the sentence together with the one after it (news states a point,
@@ -85,25 +87,68 @@ def candidates(hits: list[Hit]) -> list[Candidate]:
     return found
 
 
+# One thing the question asks about, as each way of writing it: ("r2k",) or ("russel", "2000").
+Concept = tuple[frozenset[str], ...]
+
+
 @dataclass(frozen=True)
 class QuestionSignals:
     """What is read from the question once, whatever the candidates."""
 
     question: str
-    weights: dict[str, float]  # its content terms and their idf
-    names: list[frozenset[str]]  # each name's terms, or its short form's phrase's terms
+    idf: dict[str, float]  # its content terms and their idf
+    concepts: list[Concept]  # its content terms, a short form and the phrase spelled out beside it as one
+    names: list[Concept]  # its names, figures and months, each found when any way of writing it is
     kind: answer_types.AnswerType | None
+
+    def coverage(self, found: set[str] | frozenset[str]) -> float:
+        """The idf-weighted share of the question's concepts in `found`, each by its best-covered form.
+
+        A short form and its phrase count once: "bofa (Bank of America)" is covered as much by "BofA"
+        as by "Bank of America", where counted as three terms it would favour the spelled-out form.
+        """
+        total = covered = 0.0
+        for forms in self.concepts:
+            weights = [sum(self.idf[t] for t in form) for form in forms]
+            shares = [sum(self.idf[t] for t in form & found) / w if w else 0.0 for form, w in zip(forms, weights)]
+            # A concept is as common as its most common form: weighted by the lowest of its forms' idf.
+            total += min(weights)
+            covered += min(weights) * max(shares)
+        return covered / total if total else 0.0
+
+    def names_found(self, found: set[str] | frozenset[str]) -> float:
+        """The share of the question's names that `found` holds in one of their forms (1 when it names none)."""
+        return (
+            sum(any(form <= found for form in forms) for forms in self.names) / len(self.names) if self.names else 1.0
+        )
 
 
 def read_question(question: str, vocabulary: KeywordIndex, glossary: Glossary) -> QuestionSignals:
-    weights = {t: vocabulary.idf(t) for t in set(terms(question)) - QUESTION_TERMS}
-    named = []
+    content = set(terms(question)) - QUESTION_TERMS
+    concepts: list[Concept] = []
+    names_as: dict[str, Concept] = {}  # a name word of a spelled-out short form -> the concept it is part of
+    rest = question  # the question without its spelled-out short forms: its other words are concepts of their own
+    for typed, phrase in glossary.spelled_out(question):
+        written = (frozenset(terms(typed)) & content, frozenset(terms(phrase)) & content)
+        forms = tuple(dict.fromkeys(form for form in written if form))
+        rest = re.sub(rf"{re.escape(typed)}(?:['’]s)? \({re.escape(phrase)}\)", " ", rest, count=1)
+        if not forms:
+            continue  # "% (percent)": a word that shapes the question, not one to look for
+        concepts.append(forms)
+        for word in (typed, *phrase.split()):
+            names_as[word] = forms
+    concepts += [(frozenset({t}),) for t in sorted(set(terms(rest)) - QUESTION_TERMS)]
+    named: list[Concept] = []
     for name in names(question) + _time_words(question):
-        if glossary.phrases(name) and not all(vocabulary.knows(t) for t in terms(name)):
-            named.append(frozenset(terms(glossary.phrases(name)[0])))  # "R2K" is found as "Russell 2000"
+        if name in names_as:
+            named.append(names_as[name])
+        elif glossary.phrases(name) and not all(vocabulary.knows(t) for t in terms(name)):
+            named.append((frozenset(terms(glossary.phrases(name)[0])),))  # "R2K" is found as "Russell 2000"
         elif terms(name):
-            named.append(frozenset(terms(name)))
-    return QuestionSignals(question, weights, [n for n in named if n], answer_types.wanted(question))
+            named.append((frozenset(terms(name)),))
+    named = list(dict.fromkeys(n for n in named if all(n)))
+    idf = {t: vocabulary.idf(t) for t in content}
+    return QuestionSignals(question, idf, concepts, named, answer_types.wanted(question))
 
 
 def _time_words(question: str) -> list[str]:
@@ -113,11 +158,6 @@ def _time_words(question: str) -> list[str]:
 
 # "may" is left out: in lower case it is more often the verb.
 TIME_WORDS = frozenset(set(MONTH_NUMBERS) - {"may"} | {"q1", "q2", "q3", "q4", "h1", "h2"})
-
-
-def coverage(weights: dict[str, float], found: set[str] | frozenset[str]) -> float:
-    total = sum(weights.values())
-    return sum(w for t, w in weights.items() if t in found) / total if total else 0.0
 
 
 def features(
@@ -151,15 +191,15 @@ def features(
         in_sentence = not named or any(p.mentioned_in(c.text, published) for p in named)
         rows.append([
             0.0, 0.0,  # similarity and its gap, filled below
-            coverage(asked.weights, sentence_terms), 0.0,
-            coverage(asked.weights, sentence_terms | words_of(c.previous)),
-            coverage(asked.weights, chunk_terms),
+            asked.coverage(sentence_terms), 0.0,
+            asked.coverage(sentence_terms | words_of(c.previous)),
+            asked.coverage(chunk_terms),
             1.0 / c.rank,
-            sum(n <= sentence_terms for n in asked.names) / len(asked.names) if asked.names else 1.0,
+            asked.names_found(sentence_terms),
             float(answer_types.holds(asked.kind, c.sentence, asked.question)),
             float(in_period),
             float(in_sentence),
-            coverage(asked.weights, sentence_terms | words_of(c.following)),
+            asked.coverage(sentence_terms | words_of(c.following)),
         ])  # fmt: skip
     table = np.array(rows, dtype=np.float64)
     table[:, 0] = similarity

@@ -60,6 +60,19 @@ class Glossary:
 
         return self._pattern.sub(spell_out, question)
 
+    def spelled_out(self, question: str) -> list[tuple[str, str]]:
+        """The (short form, phrase) pairs that `expand` wrote into a question, in order.
+
+        spelled_out("gs (Goldman Sachs) target for the r2k (Russell 2000)?")
+            -> [("gs", "Goldman Sachs"), ("r2k", "Russell 2000")]
+        """
+        pairs = []
+        for match in self._pattern.finditer(question):
+            phrase = self._phrase(match.group("form"))
+            if phrase is not None and question.startswith(f" ({phrase})", match.end()):
+                pairs.append((match.group("form"), phrase))
+        return pairs
+
     def phrases(self, word: str) -> tuple[str, ...]:
         """The full phrases of a short form or of its term ("r2k", "pe" -> ...); () when it is not one."""
         return self._lookup.get(word) or self._lookup.get(word.casefold()) or self._by_term.get(word) or ()
