@@ -159,6 +159,17 @@ def test_a_short_form_and_its_spelled_out_phrase_count_once_whichever_a_sentence
     assert 0.0 < partial[0][coverage] < 1.0 and partial[0][names_found] == 0.0
 
 
+def test_a_sentence_quoted_with_its_antecedent_holds_the_name_the_antecedent_gives() -> None:
+    text = (
+        "Orchard Capital's chief strategist, Mira Solberg, spoke on Friday. She expects the Zephyr index to reach 900."
+    )
+    asked = read_question("Who expects the Zephyr index to reach 900?", KeywordIndex(["v"], [text]), Glossary({}))
+    found = candidates([hit(text)])
+    assert found[1].text == text  # "She ..." is quoted with the sentence that says who she is
+    table = features(asked, found, np.array([0.5, 0.5]))
+    assert table[1][FEATURES.index("answer_type_fit")] == 1.0
+
+
 def test_the_features_are_on_their_documented_scales() -> None:
     text = "Orchard Capital expects the Zephyr Quartz Index to gain 12% in March 2031. Other news followed today."
     asked = read_question("What gain for the Zephyr Quartz Index in March 2031?", KeywordIndex(["v"], [text]),

@@ -16,7 +16,8 @@ already has (FEATURES), all on a 0..1 scale or a difference of two such:
     retrieval_rank    1 / the chunk's rank among the hits
     names_found       share of the question's names, figures and months ("Goldman", "2025", "R2K", "october")
                       in the sentence
-    answer_type_fit   1 when the sentence holds the kind of answer asked for (a figure, a date, a name)
+    answer_type_fit   1 when the sentence as quoted (with the one before it when it leans on that one) holds
+                      the kind of answer asked for (a figure, a date, a name)
     period_fit        1 when the question names no period, or the chunk reports on or mentions one it names
     period_in_sentence  1 when the question names no period, or the sentence (with the one before it) names
                       one it names: of a chunk about November 2024, "It ended November up 11%" does, and
@@ -196,7 +197,7 @@ def features(
             asked.coverage(chunk_terms),
             1.0 / c.rank,
             asked.names_found(sentence_terms),
-            float(answer_types.holds(asked.kind, c.sentence, asked.question)),
+            float(answer_types.holds(asked.kind, c.text, asked.question)),
             float(in_period),
             float(in_sentence),
             asked.coverage(sentence_terms | words_of(c.following)),
