@@ -17,7 +17,8 @@ from tests.ui_helpers import OUTPUT_DIR
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-TWO_SOURCES_QUESTION = "How did small caps do compared with big tech in 2024?"
+# Two periods, each reported by its own article: the answer quotes the best sentence about each.
+TWO_SOURCES_QUESTION = "How did the Russell 2000 move in December 2023 and in November 2024?"
 ANSWER_TIMEOUT_MS = 30_000
 DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}  # an iPhone 12-15 in portrait
