@@ -1,8 +1,8 @@
 """Bounds on the model: deadlines across retries, the reply's size cap, cut-off replies, bad JSON, the breaker.
 
 Each test points the real openai client at the loopback server misbehaving one way, with bounds of a
-second or two, and checks what the user gets. Time is asserted only where it proves that a call did
-not hang, and then with a bound far above the deadline.
+second or two, and checks what the user gets. No test asserts on time: a call that waited past its
+deadline ends some other way (the client's own timeout, after its retries), and says so in its notice.
 """
 
 from __future__ import annotations
@@ -31,9 +31,7 @@ def test_a_hung_endpoint_costs_one_first_token_deadline_not_a_timeout_per_retry(
     openai_server.hang(times=3)
     # Per try, the client would wait 60 s, three times over; the deadline is 1 s for all of them.
     assistant = make_llm_assistant(llm_timeout_seconds=60, llm_max_retries=2, llm_first_token_seconds=1)
-    started = time.monotonic()
     answer = assistant.ask(GOLDMAN)
-    assert time.monotonic() - started < 30, "the call waited past its deadline"
     assert answer.backend == "extractive" and answer.citations
     assert answer.notice == (
         f"The model at {openai_server.url} did not answer (no text within 1 s, RAG_LLM_FIRST_TOKEN_SECONDS). "
@@ -45,10 +43,9 @@ def test_a_hung_endpoint_costs_one_first_token_deadline_not_a_timeout_per_retry(
 def test_a_hung_endpoint_does_not_hold_a_stream_either(openai_server: OpenAIServer, make_llm_assistant: MakeAssistant):
     openai_server.hang(times=3)
     assistant = make_llm_assistant(llm_timeout_seconds=60, llm_max_retries=2, llm_first_token_seconds=1)
-    started = time.monotonic()
     *_, answer = assistant.stream(GOLDMAN)
-    assert time.monotonic() - started < 30, "the stream waited past its deadline"
     assert isinstance(answer, Answer) and answer.backend == "extractive" and "no text within 1 s" in answer.notice
+    assert len(openai_server.requests) == 1, "no retry starts that could not finish before the deadline"
 
 
 def test_a_dripping_stream_is_cut_at_the_total_deadline_and_says_so(
