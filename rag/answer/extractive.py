@@ -66,6 +66,7 @@ class ExtractiveAnswerer:
         self._glossary = glossary or default_glossary()
         self._vectors = VectorCache(embedder, max_items=20_000)
         self._embed_question = embed_question or (lambda q: self._vectors.embed([q])[0])
+        self._last_signals: tuple[str, KeywordIndex, QuestionSignals] | None = None
 
     @property
     def model(self) -> AnswerModel:
@@ -170,7 +171,13 @@ class ExtractiveAnswerer:
         return sum(not self._knows(t) for t in content) / len(content) if content else 0.0
 
     def _signals(self, question: str) -> QuestionSignals:
-        return read_question(question, self._vocabulary(), self._glossary)
+        """The question as read against the live index; ranking, deciding and choosing one answer share it."""
+        vocabulary = self._vocabulary()
+        last = self._last_signals
+        if last is None or last[0] != question or last[1] is not vocabulary:
+            last = (question, vocabulary, read_question(question, vocabulary, self._glossary))
+            self._last_signals = last  # one assignment: a thread reading it sees the old tuple or the new one
+        return last[2]
 
     def _knows(self, term: str) -> bool:
         return self._vocabulary().knows(term) or self._knows_short_form(term)

@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -109,13 +110,17 @@ class QuestionSignals:
         as by "Bank of America", where counted as three terms it would favour the spelled-out form.
         """
         total = covered = 0.0
-        for forms in self.concepts:
-            weights = [sum(self.idf[t] for t in form) for form in forms]
+        for forms, weights in zip(self.concepts, self._form_weights):
             shares = [sum(self.idf[t] for t in form & found) / w if w else 0.0 for form, w in zip(forms, weights)]
             # A concept is as common as its most common form: weighted by the lowest of its forms' idf.
             total += min(weights)
             covered += min(weights) * max(shares)
         return covered / total if total else 0.0
+
+    @cached_property
+    def _form_weights(self) -> list[list[float]]:
+        """Each concept's forms' summed idf, read by `coverage` for every candidate: computed once."""
+        return [[sum(self.idf[t] for t in form) for form in forms] for forms in self.concepts]
 
     def names_found(self, found: set[str] | frozenset[str]) -> float:
         """The share of the question's names that `found` holds in one of their forms (1 when it names none)."""
@@ -128,11 +133,11 @@ def read_question(question: str, vocabulary: KeywordIndex, glossary: Glossary) -
     content = set(terms(question)) - QUESTION_TERMS
     concepts: list[Concept] = []
     names_as: dict[str, Concept] = {}  # a name word of a spelled-out short form -> the concept it is part of
-    rest = question  # the question without its spelled-out short forms: its other words are concepts of their own
-    for typed, phrase in glossary.spelled_out(question):
+    # The words outside the spelled-out short forms are concepts of their own.
+    spelled, rest = glossary.split_spelled_out(question)
+    for typed, phrase in spelled:
         written = (frozenset(terms(typed)) & content, frozenset(terms(phrase)) & content)
         forms = tuple(dict.fromkeys(form for form in written if form))
-        rest = re.sub(rf"{re.escape(typed)}(?:['’]s)? \({re.escape(phrase)}\)", " ", rest, count=1)
         if not forms:
             continue  # "% (percent)": a word that shapes the question, not one to look for
         concepts.append(forms)

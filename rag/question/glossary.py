@@ -66,12 +66,22 @@ class Glossary:
         spelled_out("gs (Goldman Sachs) target for the r2k (Russell 2000)?")
             -> [("gs", "Goldman Sachs"), ("r2k", "Russell 2000")]
         """
-        pairs = []
+        return self.split_spelled_out(question)[0]
+
+    def split_spelled_out(self, question: str) -> tuple[list[tuple[str, str]], str]:
+        """`spelled_out`, and the question with each of those short forms and its phrase replaced by a space.
+
+        split_spelled_out("gs's (Goldman Sachs) target?") -> ([("gs", "Goldman Sachs")], "  target?")
+        """
+        pairs, rest, kept_from = [], [], 0
         for match in self._pattern.finditer(question):
             phrase = self._phrase(match.group("form"))
-            if phrase is not None and question.startswith(f" ({phrase})", match.end()):
+            bracket = f" ({phrase})"
+            if phrase is not None and question.startswith(bracket, match.end()):
                 pairs.append((match.group("form"), phrase))
-        return pairs
+                rest.append(question[kept_from : match.start()])
+                kept_from = match.end() + len(bracket)
+        return pairs, " ".join([*rest, question[kept_from:]])
 
     def phrases(self, word: str) -> tuple[str, ...]:
         """The full phrases of a short form or of its term ("r2k", "pe" -> ...); () when it is not one."""
