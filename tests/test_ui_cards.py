@@ -191,8 +191,9 @@ def test_a_click_on_n_brings_its_card_into_view_and_marks_it_alone(open_page: An
 
 def test_on_a_phone_the_chat_comes_first_then_sources_and_the_settings_are_folded(open_page: Any) -> None:
     page = open_page(PHONE)
-    page.wait_for_function(
-        "[...document.querySelectorAll('.fold-on-phone > button.label-wrap')].every(b => !b.classList.contains('open'))"
+    page.wait_for_function(  # both accordions there, and both shut
+        "(t => t.length == 2 && t.every(b => !b.classList.contains('open')))"
+        "([...document.querySelectorAll('#controls button.label-wrap')])"
     )
     assert not page.get_by_label("Published from").is_visible()
     question = page.locator("#question textarea").bounding_box()

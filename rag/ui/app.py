@@ -26,7 +26,7 @@ from rag.errors import ConfigError
 from rag.ingest.documents import SUPPORTED_SUFFIXES
 from rag.retrieve.filters import Filters
 from rag.settings import Settings
-from rag.ui.assets import CSS, HEAD, SHOW_PENDING, THEME
+from rag.ui.assets import CSS, HEAD, IS_PHONE_JS, SHOW_PENDING, THEME
 from rag.ui.assistant import ChatAssistant
 from rag.ui.catalog import Catalog, LiveCatalog, status_html
 from rag.ui.chat import Turn, date_feedback, make_filters, messages, respond, sources
@@ -65,12 +65,10 @@ def build_app(
         turns = gr.State([])
         header = gr.HTML(_header(catalog, assistant.backend), elem_id="app-header", js_on_load=None)
         # On a phone the columns stack chat, sources, settings (assets.CSS), and the settings start folded
-        # (assets.FOLD_ON_PHONE_JS): someone there came to ask, and the filters would push the chat off screen.
+        # (fold_on_phone below): someone there came to ask, and the filters would push the chat off screen.
         with gr.Row(equal_height=False, elem_id="layout"):
             with gr.Column(scale=3, min_width=250, elem_id="controls"):
-                with gr.Accordion(
-                    "Search settings", open=True, elem_id="search-settings", elem_classes="fold-on-phone"
-                ):
+                with gr.Accordion("Search settings", open=True, elem_id="search-settings") as search_settings:
                     # Text, not a date picker: people type "July 2024" or "2024"; a picker drops what it cannot read.
                     date_from = gr.Textbox(label="Published from", placeholder="2024-07-01, July 2024, 2024",
                                            max_lines=1)  # fmt: skip
@@ -97,9 +95,7 @@ def build_app(
                     )
                     hint = gr.HTML(_date_hint(catalog), js_on_load=None)
                 if accepts_uploads:
-                    with gr.Accordion(
-                        "Add documents", open=True, elem_id="add-documents", elem_classes="fold-on-phone"
-                    ):
+                    with gr.Accordion("Add documents", open=True, elem_id="add-documents") as add_documents:
                         files = gr.File(
                             file_count="multiple",
                             file_types=list(SUPPORTED_SUFFIXES),
@@ -201,6 +197,18 @@ def build_app(
 
         # A page loaded after an upload (here or in another tab) shows the index as it is now.
         demo.load(index_view, outputs=[header, publishers, hint], api_visibility="private", show_progress="hidden")
+
+        # Gradio draws an accordion open or shut from the server's value, and the server does not know the
+        # screen; so the page says, as it loads, whether it is a phone's, and the answer folds the settings
+        # there. Gradio's own update, not a click from a script: nothing can race it or undo it.
+        on_phone = gr.Checkbox(visible=False)
+        folded = [search_settings, add_documents] if accepts_uploads else [search_settings]
+
+        def fold_on_phone(phone: bool) -> list[Any]:
+            return [gr.Accordion(open=False) if phone else gr.skip() for _ in folded]
+
+        demo.load(fold_on_phone, inputs=on_phone, outputs=folded, js=IS_PHONE_JS, api_visibility="private",
+                  show_progress="hidden")  # fmt: skip
         if accepts_uploads:
 
             def upload(paths: list[str] | None) -> tuple[Any, ...]:

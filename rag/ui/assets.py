@@ -65,34 +65,11 @@ document.addEventListener("click", (event) => {
 PHONE_MEDIA = "(max-width: 767px)"
 DESKTOP_MEDIA = "(min-width: 768px)"
 
-# Gradio draws an accordion open or shut from the server's value alone, and the server does not know the
-# screen; so on a phone the page shuts each .fold-on-phone accordion itself, once. A click that lands before
-# Gradio is listening is lost, hence the retries: every 100 ms, until each one has been seen shut (after that
-# it is the reader's to open) or ten seconds have passed.
-FOLD_ON_PHONE_JS = """
-<script>
-(() => {
-  if (!window.matchMedia("PHONE_MEDIA").matches) return;
-  const shut = new Set();
-  let tries = 0;
-  const fold = () => {
-    const accordions = [...document.querySelectorAll(".fold-on-phone")];
-    for (const accordion of accordions) {
-      const toggle = accordion.querySelector(":scope > button.label-wrap");
-      if (!toggle || shut.has(accordion.id)) continue;
-      if (toggle.classList.contains("open")) toggle.click();
-      else shut.add(accordion.id);
-    }
-    const ready = document.querySelector("#question textarea") && accordions.every((a) => shut.has(a.id));
-    if (!ready && ++tries < 100) setTimeout(fold, 100);
-  };
-  fold();
-})();
-</script>
-""".replace("PHONE_MEDIA", PHONE_MEDIA)
+# Run in the browser as the page loads: is this a phone's screen? (rag.ui.app folds the settings there.)
+IS_PHONE_JS = f"() => window.matchMedia({json.dumps(PHONE_MEDIA)}).matches"
 
-# What the page's <head> gets: the scripts above. Neither loads anything.
-HEAD = CITE_JS + FOLD_ON_PHONE_JS
+# What the page's <head> gets: the citation script above, which loads nothing.
+HEAD = CITE_JS
 
 # Run in the browser when a question is sent (an event with no server function): the question and a
 # "Searching" reply appear at once, also while the question waits in the server's queue, and for an
@@ -220,7 +197,7 @@ details.hit details.source-details { margin: 4px 0 0 0; }
    this container, where this selector would match nothing.) */
 .gradio-container { overflow: clip !important; }
 
-/* Phone: the chat first, then its sources, then the settings (folded by FOLD_ON_PHONE_JS) */
+/* Phone: the chat first, then its sources, then the settings (folded by rag.ui.app) */
 @media PHONE_MEDIA {
   #layout { flex-direction: column; }
   #layout > #chat-column { order: 1; }
