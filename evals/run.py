@@ -92,7 +92,9 @@ def score_question(
         id=q.id, type=q.type, split=q.split, question=q.question, expected=q.answer, answer=answer.text,
         refused=answer.refused, backend=answer.backend,
         cited=[f"[{c.n}] {c.publisher} {c.published} {c.article_id}" for c in answer.citations],
-        evidence_hit=m.evidence_hit(q, ranked, k) if q.answerable else None,
+        # On the k passages the answer read: a top k is not the first k of a longer list, since the best
+        # text matches stay in the top k whatever the periods say (rag/retrieve/hybrid.py, TEXT_KEEP).
+        evidence_hit=m.evidence_hit(q, answer.hits, k) if q.answerable else None,
         reciprocal_rank=m.reciprocal_rank(q, ranked) if q.answerable else None,
         ndcg10=m.ndcg_at_10(q, ranked, relevant_total) if q.answerable else None,
         fact_recall=m.key_fact_recall(q, answer) if q.answerable else None,

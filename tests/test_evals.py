@@ -12,6 +12,7 @@ from evals.__main__ import gate
 from evals.__main__ import main as eval_main
 from evals.dataset import QUESTIONS_PATH, load_questions
 from evals.report import BASELINE_DIR
+from evals.run import score_question
 from rag.errors import InputError
 from rag.records import Answer, Citation, Hit
 
@@ -67,6 +68,27 @@ def answer(text: str, cited: list[str]) -> Answer:
     citations = [Citation(n=i + 1, article_id="a", title="t", publisher="p", published="2024-01-01", chunk_id=c, quote="")
                  for i, c in enumerate(cited)]  # fmt: skip
     return Answer(question="q", text=text, refused=False, citations=citations, hits=[], backend="test")
+
+
+class TopKNotAPrefix:
+    """An assistant whose top 2 is not the first 2 of its top 10, as when hybrid retrieval keeps a text match."""
+
+    def __init__(self, hits: list[Hit]) -> None:
+        self.hits = hits
+
+    def retrieve(self, question: str, *, k: int, mode: str = "hybrid") -> list[Hit]:
+        return self.hits[:k] if k > 2 else [self.hits[0], self.hits[-1]]
+
+    def ask(self, question: str, *, k: int, mode: str = "hybrid") -> Answer:
+        return Answer(question=question, text="It returns 15% [1].", refused=False, citations=[],
+                      hits=self.retrieve(question, k=k), backend="test")  # fmt: skip
+
+
+def test_evidence_is_looked_for_in_the_passages_the_answer_read(tmp_path: Path) -> None:
+    q = load_questions(write_lines(tmp_path, GOOD))[0]
+    hits = [hit("x", "Unrelated."), hit("w", "Other."), hit("v", "More."), hit("y", "It will return 15% next year.")]
+    result = score_question(TopKNotAPrefix(hits), q, k=2, mode="hybrid")  # type: ignore[arg-type]
+    assert result.evidence_hit and result.reciprocal_rank == 0.25  # found in the answer's top 2, 4th of the top 10
 
 
 def test_metric_definitions_on_a_worked_example(tmp_path: Path) -> None:
