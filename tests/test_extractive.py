@@ -133,6 +133,24 @@ def test_a_question_about_two_periods_gets_a_sentence_about_each() -> None:
     assert {c.published for c in answer.citations} == {"2031-04-02", "2031-08-01"}
 
 
+def test_each_period_asked_about_gets_its_best_sentence_even_one_matching_the_question_less() -> None:
+    march = "In March 2031 the Zephyr Quartz Index rose 4% as Orchard Capital and Pelican Mills miners hired."
+    july = "Prices in July 2031 climbed."  # few of the question's words, but the only July source
+    question = "How did the Zephyr Quartz Index, Orchard Capital and Pelican Mills fare in March 2031 vs July 2031?"
+    hits = [hit(march, published="2031-04-02"), hit(july, chunk="c2", published="2031-08-01")]
+    answer = answerer(march, july).answer(question, hits)
+    assert {c.published for c in answer.citations} == {"2031-04-02", "2031-08-01"}
+
+
+def test_a_period_the_best_quote_already_speaks_of_brings_no_other_source() -> None:
+    both = "The Zephyr Quartz Index rose 4% in March 2031 and 9% in July 2031."
+    march = "In March 2031 miners hired again."
+    question = "How did the Zephyr Quartz Index move in March 2031 and in July 2031?"
+    hits = [hit(both, published="2031-08-01"), hit(march, chunk="c2", published="2031-04-02")]
+    answer = answerer(both, march).answer(question, hits)
+    assert [c.chunk_id for c in answer.citations] == ["c1"]
+
+
 def test_a_short_form_counts_as_its_phrase() -> None:
     text = "The Zephyr Quartz Index closed at a record on Friday."
     a = answerer(text)

@@ -44,6 +44,9 @@ MAX_SENTENCES = 3
 # A further sentence is quoted when, by the sentence model, it is at least this likely to be the answer
 # rather than the best one (sigmoid of the difference of their scores; the best against itself is 0.5).
 RIVAL_CHANCE = 0.3
+# A question naming several periods asks about each: the best sentence about another period is quoted unless
+# it is hopeless as an answer, at least this likely (the values tried: docs/experiments.md).
+PERIOD_CHANCE = 0.1
 
 
 class ExtractiveAnswerer:
@@ -148,15 +151,17 @@ class ExtractiveAnswerer:
     def _one_per_period(
         self, question: str, best: ScoredSentence, ranked: list[ScoredSentence]
     ) -> list[ScoredSentence]:
-        """For a question naming several periods, the best sentence about each period `best` is not about."""
+        """For a question naming several periods, the best sentence about each one `best` does not speak of."""
         named = periods(question)
         if len(named) < 2:
             return []
         period_of = {s.hit.chunk_id: nearest_period(named, s.hit.text, s.hit.published) for s in ranked}
-        chosen, seen = [], {period_of[best.hit.chunk_id]}
+        # A period the best quote already speaks of ("rose in December from November's 90.6") needs no other.
+        spoken = {p for p in named if p.mentioned_in(best.text, best.hit.published)}
+        chosen, seen = [], {period_of[best.hit.chunk_id], *spoken}
         for s in ranked:
             period = period_of[s.hit.chunk_id]
-            if period is None or period in seen or not _rivals(s, best):
+            if period is None or period in seen or not _rivals(s, best, PERIOD_CHANCE):
                 continue
             seen.add(period)
             chosen.append(s)
@@ -188,9 +193,9 @@ class ExtractiveAnswerer:
         return any(all(vocabulary.knows(t) for t in terms(p)) for p in self._glossary.phrases(word))
 
 
-def _rivals(s: ScoredSentence, best: ScoredSentence) -> bool:
-    """Whether `s` is at least RIVAL_CHANCE likely to answer rather than `best` (Bradley-Terry, as fitted)."""
-    return bool(1.0 / (1.0 + np.exp(best.score - s.score)) >= RIVAL_CHANCE)
+def _rivals(s: ScoredSentence, best: ScoredSentence, chance: float = RIVAL_CHANCE) -> bool:
+    """Whether `s` is at least `chance` likely to answer rather than `best` (Bradley-Terry, as fitted)."""
+    return bool(1.0 / (1.0 + np.exp(best.score - s.score)) >= chance)
 
 
 def _overlaps(a: ScoredSentence, b: ScoredSentence) -> bool:
