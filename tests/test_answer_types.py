@@ -38,6 +38,13 @@ def test_names_must_be_new_to_the_question() -> None:
     assert holds(None, "anything at all", question)
 
 
+def test_months_weekdays_and_i_are_not_names() -> None:
+    question = "who said the Zephyr Quartz Index could double?"
+    assert not holds("name", "The Zephyr Quartz Index rose 9% in December and again on Monday.", question)
+    assert not holds("name", "“And I think the Zephyr Quartz Index could double,” the note said.", question)
+    assert holds("name", "In March, Orla Penn said the Zephyr Quartz Index could double.", question)
+
+
 def test_a_figure_counts_only_when_its_sentence_names_the_measure_asked_for() -> None:
     question = "What P/E did the Vanguard Small-Cap ETF trade at in March 2023?"
     assert not holds("number", "The Russell 2000 is still about 20% off its all-time highs.", question)

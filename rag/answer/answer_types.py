@@ -48,6 +48,8 @@ _DAY = re.compile(
     rf"|\b{MONTH_NAME} (?:19|20)\d{{2}}\b|\b(?:19|20)\d{{2}}-\d{{2}}-\d{{2}}\b"
 )
 _CAPITALISED = re.compile(r"\b[A-Z][\w&.'-]*")
+# Capitalised words that never answer "who" or "which firm": months, weekdays, "I".
+_NOT_NAMES = re.compile(rf"^(?:{MONTH_NAME}|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|I)$")
 
 # A figure answers "What P/E ...?" only when its sentence says what it measures: "20% off its highs" is
 # not a P/E. Only measures a sentence names in so many words; "reading" or "share" often go unsaid.
@@ -94,7 +96,7 @@ def holds(kind: AnswerType | None, sentence: str, question: str) -> bool:
     if kind == "name":
         asked = {w.lower() for w in _CAPITALISED.findall(question)}
         words = _CAPITALISED.findall(sentence.lstrip("“\"'‘ "))[1:]  # the first word is capitalised anyway
-        return any(w.lower() not in asked for w in words)
+        return any(w.lower() not in asked and not _NOT_NAMES.match(w.rstrip(".")) for w in words)
     return True
 
 
