@@ -44,6 +44,14 @@ def test_years_typed_short_after_an_apostrophe() -> None:
     assert periods("rock n' roll 23 times") == []
 
 
+def test_a_month_and_a_number_that_may_be_a_year_is_the_whole_month() -> None:
+    # "jul 31" may be the 31st or July 2031 typed short: the month of any year holds both readings.
+    assert spans("small caps in jul 31") == [("jul 31", 7, 1, 7, 31, None)]
+    assert spans("what happened on July 24th") == [("July 24th", 7, 24, 7, 24, None)]  # a day, plainly
+    assert spans("as of dec 3") == [("dec 3", 12, 3, 12, 3, None)]  # no year: the 3rd
+    assert spans("on jul 24, 2031") == [("jul 24, 2031", 7, 24, 7, 24, 2031)]
+
+
 def test_words_that_are_not_periods() -> None:
     assert periods("Small caps may lag if the market marches on; what about 2024?") == []
     # A forecast's deadline is not when the news was reported.

@@ -9,7 +9,8 @@ evidence speaks of another time:
 
 A bare year ("in 2024") is not a period here: in these articles it is mostly a forecast
 horizon ("a rally in 2024", written in December 2023), not the time of the news.
-A month or quarter without a year ("mid-July", "in Q3") matches it in any year. A period right after
+A month or quarter without a year ("mid-July", "in Q3") matches it in any year; so does a month with
+a number that may be a year typed short ("july 24": the 24th, or July 2024). A period right after
 "by" is skipped: "6,000 by the end of 2025" is a forecast's deadline, not when it was reported
 (and "by mid-2024" may be either).
 """
@@ -302,9 +303,16 @@ def spell_out_year_ranges(text: str) -> str:
 def _month_period(match: re.Match[str]) -> Period:
     month = MONTH_NUMBERS[match.group("month").rstrip(".").lower()]
     year = _year(match)
-    if match.group("day"):
+    if match.group("day") and not year and _may_be_a_year(match):
+        first_day, last_day = 1, 31  # "july 24": the 24th, or July 2024 typed short; the month holds both
+    elif match.group("day"):
         day = int(match.group("day"))
         first_day, last_day = day, day
     else:
         first_day, last_day = _MONTH_PARTS.get((match.group("part") or "").lower(), (1, 31))
     return Period(month, first_day, month, last_day, year, match.group(0).strip(), is_month=True)
+
+
+def _may_be_a_year(match: re.Match[str]) -> bool:
+    """Whether a month's number ("july 24") may be a year typed short: 13 to 31, with no "th" after it."""
+    return 13 <= int(match.group("day")) <= 31 and not re.search(r"\d(?:st|nd|rd|th)\b", match.group(0))
