@@ -262,8 +262,9 @@ def launch(demo: gr.Blocks, settings: Settings, *, prevent_thread_lock: bool = F
 FAILED_LOGIN_DELAY_SECONDS = 1.0  # each wrong password costs the guesser a second
 
 
-def login_check(value: str) -> Callable[[str, str], bool] | None:
-    """RAG_AUTH as Gradio's login check: constant-time comparison, every failure logged and slowed down."""
+def login_check(value: str, *, pause: Callable[[float], None] = time.sleep) -> Callable[[str, str], bool] | None:
+    """RAG_AUTH as Gradio's login check: constant-time comparison, every failure logged and slowed down
+    (`pause`, FAILED_LOGIN_DELAY_SECONDS each)."""
     pair = parse_auth(value)
     if pair is None:
         return None
@@ -274,7 +275,7 @@ def login_check(value: str) -> Callable[[str, str], bool] | None:
         ok &= hmac.compare_digest(given_password.encode(), password.encode())
         if not ok:
             log.warning("Failed login to the UI as %r.", given_user[:64])
-            time.sleep(FAILED_LOGIN_DELAY_SECONDS)
+            pause(FAILED_LOGIN_DELAY_SECONDS)
         return ok
 
     return check
