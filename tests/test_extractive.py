@@ -124,19 +124,19 @@ def test_a_second_sentence_is_quoted_only_when_it_adds_what_was_asked() -> None:
     assert len(two.citations) == 2 and {c.publisher for c in two.citations} == {"Daily Ledger", "Port Gazette"}
 
 
-def test_a_question_about_two_periods_gets_a_sentence_about_each() -> None:
-    march = "In March 2031 the Zephyr Quartz Index rose 4% as miners hired."
-    july = "In July 2031 the Zephyr Quartz Index rose 9% after the merger."
-    question = "How did the Zephyr Quartz Index move in March 2031 and in July 2031?"
-    hits = [hit(march, published="2031-04-02"), hit(july, chunk="c2", published="2031-08-01")]
-    answer = answerer(march, july).answer(question, hits)
-    assert {c.published for c in answer.citations} == {"2031-04-02", "2031-08-01"}
-
-
-def test_each_period_asked_about_gets_its_best_sentence_even_one_matching_the_question_less() -> None:
-    march = "In March 2031 the Zephyr Quartz Index rose 4% as Orchard Capital and Pelican Mills miners hired."
-    july = "Prices in July 2031 climbed."  # few of the question's words, but the only July source
-    question = "How did the Zephyr Quartz Index, Orchard Capital and Pelican Mills fare in March 2031 vs July 2031?"
+@pytest.mark.parametrize(
+    ("march", "july", "question"),
+    [
+        ("In March 2031 the Zephyr Quartz Index rose 4% as miners hired.",
+         "In July 2031 the Zephyr Quartz Index rose 9% after the merger.",
+         "How did the Zephyr Quartz Index move in March 2031 and in July 2031?"),
+        # The July sentence holds few of the question's words, but it is the only July source.
+        ("In March 2031 the Zephyr Quartz Index rose 4% as Orchard Capital and Pelican Mills miners hired.",
+         "Prices in July 2031 climbed.",
+         "How did the Zephyr Quartz Index, Orchard Capital and Pelican Mills fare in March 2031 vs July 2031?"),
+    ],
+)  # fmt: skip
+def test_a_question_about_two_periods_gets_a_sentence_about_each(march: str, july: str, question: str) -> None:
     hits = [hit(march, published="2031-04-02"), hit(july, chunk="c2", published="2031-08-01")]
     answer = answerer(march, july).answer(question, hits)
     assert {c.published for c in answer.citations} == {"2031-04-02", "2031-08-01"}
