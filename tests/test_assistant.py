@@ -80,6 +80,7 @@ def test_the_index_can_be_listed_and_its_generation_follows_ingests(tmp_path, co
 def test_typed_questions_are_read_before_search(assistant: Assistant) -> None:
     # A typo and two short forms: corrected against the index's words, spelled out from the glossary.
     assert assistant.read("goldmen's r2k call") == "goldman's (Goldman Sachs) r2k (Russell 2000) call"
+    assert assistant.read("r2k FY2024 vs FY2023") == "r2k (Russell 2000) FY2024 (2024) vs FY2023 (2023)"
     ans = assistant.ask("goldmen's 12 month r2k call?")
     assert ans.rewritten_question.startswith("goldman's (Goldman Sachs) 12 month r2k (Russell 2000)")
     assert not ans.refused and ans.citations

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from rag.question.periods import NOT_YET, nearest_period, periods, relative_years, spell_out_year_ranges
+from rag.question.periods import (
+    NOT_YET,
+    nearest_period,
+    periods,
+    relative_years,
+    spell_out_fiscal_years,
+    spell_out_year_ranges,
+)
 
 
 def spans(text: str) -> list[tuple[str, int, int, int, int, int | None]]:
@@ -153,6 +160,12 @@ def test_a_quarter_without_a_year_is_those_months_of_any_year() -> None:
 def test_a_range_of_two_years_typed_short_is_spelled_out() -> None:
     assert spell_out_year_ranges("the 2031-32 outlook, 2031/33 too") == "the 2031-2032 outlook, 2031-2033 too"
     assert spell_out_year_ranges("data for 2031-12 and 2031-02") == "data for 2031-12 and 2031-02"  # months
+
+
+def test_a_fiscal_year_typed_as_one_word_gets_its_year_beside_it() -> None:
+    assert spell_out_fiscal_years("Zephyr's FY2031 capex vs fy32") == "Zephyr's FY2031 (2031) capex vs fy32 (2032)"
+    assert spell_out_fiscal_years("in Q3FY31?") == "in Q3FY31 (2031)?"
+    assert spell_out_fiscal_years("FY 2031, SFY2031, FY2031-32") == "FY 2031, SFY2031, FY2031-32"  # as typed
 
 
 def test_a_month_named_alone_in_news_is_its_nearest_one() -> None:

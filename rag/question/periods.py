@@ -300,6 +300,23 @@ def spell_out_year_ranges(text: str) -> str:
     return _YEAR_RANGE.sub(full, text)
 
 
+# A fiscal year typed as one word: "FY2022", "fy23", "Q3FY24" (not "FY2022-23", a span).
+_FISCAL_YEAR = re.compile(r"\b(?:[Qq][1-4])?(?:FY|fy|Fy)(?P<year>(?:19|20)\d{2}|\d{2})\b(?![-/–]\d)")
+
+
+def spell_out_fiscal_years(text: str) -> str:
+    """A fiscal year typed as one word, with its year spelled out beside it as question reading spells out a
+    short form: "FY2022 capex" -> "FY2022 (2022) capex", "Q3FY23" -> "Q3FY23 (2023)". A filing writes "2022"
+    or "fiscal 2022", which the one word never matches. "Fiscal year" itself is not added: those words are on
+    every filing's pages, and would pull other companies' pages up."""
+
+    def spelled(match: re.Match[str]) -> str:
+        year = match.group("year")
+        return f"{match.group(0)} ({'20' + year if len(year) == 2 else year})"
+
+    return _FISCAL_YEAR.sub(spelled, text)
+
+
 def _month_period(match: re.Match[str]) -> Period:
     month = MONTH_NUMBERS[match.group("month").rstrip(".").lower()]
     year = _year(match)

@@ -1,5 +1,5 @@
 """What a question is searched and answered as: typos corrected, then short forms spelled out (finance terms,
-year ranges such as "2024-25").
+year ranges such as "2024-25", fiscal years such as "FY2022").
 
     read("goldmen's r2k forcast?") -> "goldman's r2k (Russell 2000) forecast?"
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from rag.question.glossary import Glossary
-from rag.question.periods import spell_out_year_ranges
+from rag.question.periods import spell_out_fiscal_years, spell_out_year_ranges
 from rag.question.spelling import SpellingCorrector
 
 
@@ -24,4 +24,4 @@ class QuestionReader:
 
     def read(self, question: str) -> str:
         corrected = self._spelling().correct(question, is_short_form=self._glossary.is_short_form)
-        return self._glossary.expand(spell_out_year_ranges(corrected))
+        return self._glossary.expand(spell_out_year_ranges(spell_out_fiscal_years(corrected)))
