@@ -45,7 +45,7 @@ from rag.answer.sentence_features import FEATURES
 from rag.assistant import Assistant
 from rag.settings import DEFAULT_CORPUS_DIR
 
-MAX_FALSE_REFUSALS = 0.05
+MAX_FALSE_REFUSALS = 0.02
 NEWS_WEIGHT = 3.0  # a dev question's sentence pairs count this many times a SQuAD question's
 L2 = 0.01
 # How each question feature may move the answerable probability (fit_signed): only unknown words lower it.

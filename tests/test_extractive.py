@@ -188,6 +188,16 @@ def test_a_sentence_quoted_with_its_antecedent_holds_the_name_the_antecedent_giv
     assert table[1][FEATURES.index("answer_type_fit")] == 1.0
 
 
+def test_a_name_the_source_carries_in_its_title_or_publisher_counts_as_found() -> None:
+    text = "Capital spending rose to 4.1 billion in the year as the quartz plant opened."
+    question = "What did Zephyr Holdings spend on capital in 2031?"
+    a = answerer(text)
+    ranked = a.rank_sentences(question, [hit(text, publisher="Zephyr Holdings")])
+    anonymous = a.rank_sentences(question, [hit(text, publisher="Daily Ledger")])
+    names = QUESTION_FEATURES.index("names_found")
+    assert a.question_features(question, ranked)[names] > a.question_features(question, anonymous)[names]
+
+
 def test_the_features_are_on_their_documented_scales() -> None:
     text = "Orchard Capital expects the Zephyr Quartz Index to gain 12% in March 2031. Other news followed today."
     asked = read_question("What gain for the Zephyr Quartz Index in March 2031?", KeywordIndex(["v"], [text]),

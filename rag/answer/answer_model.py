@@ -33,7 +33,8 @@ QUESTION_FEATURES = (
     "best_score",  # the sentence model's best score
     "best_similarity",  # the best cosine of any candidate
     "best_coverage",  # the best idf-weighted share of the question's terms in any candidate
-    "names_found",  # share of the question's names and figures in the best candidate or its chunk
+    "names_found",  # share of the question's names and figures in the best candidate, its chunk or its source's
+    # title and publisher
     "unknown_share",  # share of the question's terms no indexed article uses (glossary short forms read out)
     "period_fit",  # whether the best candidate's chunk reports on or mentions a period the question names
     "answer_type_fit",  # whether the best candidate holds the kind of answer asked for

@@ -117,7 +117,7 @@ class ExtractiveAnswerer:
         """QUESTION_FEATURES for a question whose candidates are `ranked` (best first)."""
         best = ranked[0]
         asked = self._signals(question)
-        names_found = asked.names_found(set(terms(best.hit.text)))
+        names_found = asked.names_found(set(terms(f"{best.hit.title} {best.hit.publisher} {best.hit.text}")))
         values = {
             "best_score": best.score,
             "best_similarity": max(s.feature("similarity") for s in ranked),
