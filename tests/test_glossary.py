@@ -32,8 +32,12 @@ def test_short_forms_are_spelled_out_beside_what_was_typed() -> None:
 def test_the_pairs_spelled_out_are_read_back_from_the_expanded_question() -> None:
     glossary = Glossary({"R2K": ("Russell 2000",), "GS": ("Goldman Sachs",)})
     expanded = glossary.expand("gs's call on the r2k, per GS")
-    assert glossary.spelled_out(expanded) == [("gs", "Goldman Sachs"), ("r2k", "Russell 2000"), ("GS", "Goldman Sachs")]
-    assert glossary.spelled_out("gs call on the r2k") == []  # typed, not spelled out: nothing to read back
+    assert glossary.split_spelled_out(expanded)[0] == [
+        ("gs", "Goldman Sachs"),
+        ("r2k", "Russell 2000"),
+        ("GS", "Goldman Sachs"),
+    ]
+    assert glossary.split_spelled_out("gs call on the r2k")[0] == []  # typed, not spelled out: nothing to read back
 
 
 def test_everyday_words_expand_only_when_typed_as_the_short_form() -> None:

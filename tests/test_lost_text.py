@@ -16,8 +16,8 @@ SAMPLE = 120  # documents per set: the full sets are measured by the script, in 
 @pytest.mark.slow  # samples of the public benchmark sets
 @pytest.mark.parametrize("name", sorted(SETS))
 def test_a_sample_of_each_public_set_loses_no_sentence(name: str, tmp_path: Path, local_embedder) -> None:
-    bench = needs_shared(BENCH_DIR)
-    documents = list(SETS[name](bench))[:: max(1, len(list(SETS[name](bench))) // SAMPLE)][:SAMPLE]
+    every = list(SETS[name](needs_shared(BENCH_DIR)))
+    documents = every[:: max(1, len(every) // SAMPLE)][:SAMPLE]
     outcome = measure(documents, tmp_path, local_embedder._inner)
     assert outcome.documents == len(documents) >= 100 and outcome.sentences > 500
     assert outcome.skipped == [] and outcome.lost == [] and outcome.oversized_chunks == 0

@@ -60,18 +60,12 @@ class Glossary:
 
         return self._pattern.sub(spell_out, question)
 
-    def spelled_out(self, question: str) -> list[tuple[str, str]]:
-        """The (short form, phrase) pairs that `expand` wrote into a question, in order.
-
-        spelled_out("gs (Goldman Sachs) target for the r2k (Russell 2000)?")
-            -> [("gs", "Goldman Sachs"), ("r2k", "Russell 2000")]
-        """
-        return self.split_spelled_out(question)[0]
-
     def split_spelled_out(self, question: str) -> tuple[list[tuple[str, str]], str]:
-        """`spelled_out`, and the question with each of those short forms and its phrase replaced by a space.
+        """The (short form, phrase) pairs that `expand` wrote into a question, in order, and the question with
+        each of those short forms and its phrase replaced by a space.
 
-        split_spelled_out("gs's (Goldman Sachs) target?") -> ([("gs", "Goldman Sachs")], "  target?")
+        split_spelled_out("gs's (Goldman Sachs) target for the r2k (Russell 2000)?")
+            -> ([("gs", "Goldman Sachs"), ("r2k", "Russell 2000")], "  target for the  ?")
         """
         pairs, rest, kept_from = [], [], 0
         for match in self._pattern.finditer(question):

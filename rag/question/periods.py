@@ -36,7 +36,7 @@ _PART = r"(?:(?P<part>early|mid|late|end of|start of|beginning of)[- ]?)?"
 # still belongs to the month. ("dec (December) 24" stays December of any year: 24 may be a day or a year.)
 _SPELLED_OUT = r"(?:\s+\([A-Za-z]+\)(?=\s+(?:(?:19|20)\d{2}|['’]\d{2})\b))?"
 _MONTH_PHRASE = re.compile(
-    rf"\b{_PART}{_MONTH}{_SPELLED_OUT}(?:\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b,?)?(?:\s+{_YEAR}\b)?",
+    rf"\b{_PART}{_MONTH}{_SPELLED_OUT}(?:\s+(?P<day>\d{{1,2}})(?P<ordinal_suffix>st|nd|rd|th)?\b,?)?(?:\s+{_YEAR}\b)?",
     re.IGNORECASE,
 )
 _YEAR_PART = (
@@ -332,4 +332,4 @@ def _month_period(match: re.Match[str]) -> Period:
 
 def _may_be_a_year(match: re.Match[str]) -> bool:
     """Whether a month's number ("july 24") may be a year typed short: 13 to 31, with no "th" after it."""
-    return 13 <= int(match.group("day")) <= 31 and not re.search(r"\d(?:st|nd|rd|th)\b", match.group(0))
+    return 13 <= int(match.group("day")) <= 31 and not match.group("ordinal_suffix")
