@@ -49,7 +49,7 @@ def main() -> None:
             # A new wording each pass, so no question embedding comes from a cache: "... (pass 2)".
             for q in (f"{q} (pass {repeat + 1})" for q in questions):
                 t0 = time.perf_counter()
-                assistant.retrieve(q, k=5)
+                assistant.retrieve(q, k=assistant.settings.top_k)
                 t1 = time.perf_counter()
                 assistant.ask(f"{q}.")
                 t2 = time.perf_counter()

@@ -116,7 +116,7 @@ def measure_queries(qs: list[str], embedder: LocalMiniLM, store: ChunkStore, whe
         started = time.perf_counter()
         assistant = Assistant(corpus_dir=empty, embedder=embedder, show_progress=False,
                               openai_api_key="", openai_base_url="", **where)  # fmt: skip
-        assistant.retrieve("warm up", k=5)  # also loads the HNSW index, in this process or the server
+        assistant.retrieve("warm up", k=assistant.settings.top_k)  # also loads the HNSW index, in this process or the server
         print(f"  open the index and a first retrieve ({how}): {time.perf_counter() - started:.1f} s")
     retriever, answerer = assistant._retriever, assistant.answerer
     stages: dict[str, list[float]] = {"embed question": [], "dense search": [], "bm25": [], "fusion": [], "answer": []}
@@ -139,7 +139,7 @@ def measure_queries(qs: list[str], embedder: LocalMiniLM, store: ChunkStore, whe
             stages[name].append(seconds)
     for q in qs[half:]:
         t0 = time.perf_counter()
-        assistant.retrieve(q, k=5)
+        assistant.retrieve(q, k=assistant.settings.top_k)
         t1 = time.perf_counter()
         assistant.ask(q + "?")  # a new string: its embedding is not cached
         whole_retrieve.append(t1 - t0)

@@ -24,12 +24,13 @@ from evals import beyond
 from evals import report as report_module
 from evals.dataset import QUESTIONS_PATH, TYPES, load_questions
 from evals.judge import FaithfulnessJudge
+from evals.metrics import EVIDENCE_K
 from evals.report import BASELINE_DIR, BEYOND_FILE, CHARTS_SKIPPED, RESULTS_DIR, load_baseline, write_report
 from evals.run import run_eval
 from rag.assistant import Assistant
 from rag.errors import ConfigError, RagError
 from rag.retrieve.hybrid import MODES
-from rag.settings import Settings
+from rag.settings import DEFAULT_TOP_K, Settings
 
 THRESHOLDS_PATH = Path(__file__).parent / "thresholds.toml"
 NO_MODEL = ("{option} needs a model: set OPENAI_API_KEY for OpenAI, or OPENAI_BASE_URL for a local "
@@ -42,7 +43,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--questions", type=Path, default=QUESTIONS_PATH)
     parser.add_argument("--split", choices=["dev", "test", "all"], default="all")
     parser.add_argument("--type", dest="types", action="append", choices=TYPES, help="only this type (repeatable)")
-    parser.add_argument("-k", type=int, default=5)
+    parser.add_argument(
+        "-k",
+        type=int,
+        default=DEFAULT_TOP_K,
+        help="passages each answer reads "
+        f"(default {DEFAULT_TOP_K}, as in the product); evidence hit is judged at {EVIDENCE_K}",
+    )
     parser.add_argument("--modes", nargs="+", choices=MODES, default=["hybrid"], help="retrievers to compare")
     parser.add_argument("--answerer", choices=["auto", "extractive", "llm"], default="auto",
                         help="auto: the configured model if any, else extractive; llm: the configured model "

@@ -33,6 +33,7 @@ from pathlib import Path
 import yaml
 from tqdm import tqdm
 
+from evals.metrics import EVIDENCE_K
 from rag.assistant import Assistant
 from rag.index.embeddings import LocalMiniLM
 from rag.index.store import ChunkStore
@@ -152,7 +153,7 @@ def squad(folder: Path, data_dir: Path, sample: int, seed: int) -> dict[str, flo
         if qa["is_impossible"]:
             refused_impossible += answer.refused
             continue
-        hit5 += any(h.article_id == pid for h in answer.hits[:5])
+        hit5 += any(h.article_id == pid for h in assistant.retrieve(qa["question"], k=EVIDENCE_K))
         refused_answerable += answer.refused
         golds = {_squad_norm(a["text"]) for a in qa["answers"]}
         contains += not answer.refused and any(g and g in _squad_norm(answer.text) for g in golds)
@@ -211,7 +212,7 @@ def financebench(folder: Path, data_dir: Path) -> dict[str, float]:
     hit5 = number = refused = 0
     for q in tqdm(questions, desc="asking", leave=False):
         answer = assistant.ask(q.question)
-        hit5 += bool(q.pages & {h.article_id for h in answer.hits[:5]})
+        hit5 += bool(q.pages & {h.article_id for h in assistant.retrieve(q.question, k=EVIDENCE_K)})
         refused += answer.refused
         figures = _answer_figures(q)
         number += not answer.refused and bool(figures) and bool(figures & _figures(answer.text))

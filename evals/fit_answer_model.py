@@ -3,7 +3,7 @@
     python -m evals.fit_answer_model --bench ../shared/bench [--squad-index DIR]
 
 1. Which sentence answers. Every answerable SQuAD 2.0 dev question is retrieved over the 646
-   paragraphs as users' questions are (hybrid, k=5); each candidate sentence gets the features of
+   paragraphs as users' questions are (hybrid, the default k); each candidate sentence gets the features of
    rag/answer/sentence_features.py and the label "holds a gold answer". So do the answerable dev questions
    over the five articles, labelled "holds a key fact" (SQuAD alone never names a period or a
    publication date, so it cannot teach what those mean in news). A pairwise logistic regression
@@ -16,9 +16,10 @@
    step 1, and so do 150 SQuAD 2.0 questions asked of the articles (off topic: unanswerable); a
    logistic regression separates answerable from unanswerable, each weight kept on the side of 0
    its feature's meaning gives it (fit_signed). Its threshold is chosen on 5-fold
-   cross-validated probabilities of the dev questions: the one that refuses the most unanswerable questions
-   while wrongly refusing at most MAX_FALSE_REFUSALS of the answerable ones. The whole trade-off
-   curve is printed and kept in the file.
+   cross-validated probabilities of the dev questions (and of the off-topic ones, in folds of their own):
+   the one that refuses the most unanswerable dev questions while wrongly refusing at most
+   MAX_FALSE_REFUSALS of the answerable ones; of thresholds refusing as many, the one refusing more
+   off-topic questions. The whole trade-off curve is printed and kept in the file.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from tqdm import tqdm
 from evals.dataset import load_questions
 from evals.external import _squad_norm, build, squad_set
 from evals.metrics import norm
+from evals.refusal_curve import choose_threshold, trade_off
 from rag.answer.answer_model import MODEL_PATH, MODEL_VERSION, QUESTION_FEATURES, AnswerModel, Logistic
 from rag.answer.extractive import ExtractiveAnswerer
 from rag.answer.sentence_features import FEATURES
@@ -131,7 +133,7 @@ def squad_rows(assistant: Assistant, limit: int | None) -> tuple[np.ndarray, np.
     rows, labels, owners, articles = [], [], [], []
     for number, (qa, pid) in enumerate(tqdm(answerable, desc="SQuAD candidates", leave=False, mininterval=10)):
         question = assistant.read(qa["question"])
-        found, table = answerer.candidate_features(question, assistant.retrieve(question, k=5))
+        found, table = answerer.candidate_features(question, assistant.retrieve(question, k=assistant.settings.top_k))
         golds = {_squad_norm(a["text"]) for a in qa["answers"]} - {""}
         for candidate, row in zip(found, table):
             rows.append(row)
@@ -161,7 +163,7 @@ def news_rows(assistant: Assistant) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     answerable = [q for q in load_questions() if q.split == "dev" and q.answerable]
     for number, q in enumerate(tqdm(answerable, desc="dev candidates", leave=False, mininterval=10)):
         question = assistant.read(q.question)
-        found, table = answerer.candidate_features(question, assistant.retrieve(question, k=5))
+        found, table = answerer.candidate_features(question, assistant.retrieve(question, k=assistant.settings.top_k))
         for candidate, row in zip(found, table):
             text = norm(candidate.text)
             rows.append(row)
@@ -247,19 +249,9 @@ def question_rows(assistant: Assistant, sentence: Logistic, questions: list[str]
     rows = []
     for asked in tqdm(questions, desc="questions", leave=False, mininterval=10):
         question = assistant.read(asked)
-        ranked = answerer.rank_sentences(question, assistant.retrieve(question, k=5))
+        ranked = answerer.rank_sentences(question, assistant.retrieve(question, k=assistant.settings.top_k))
         rows.append(answerer.question_features(question, ranked) if ranked else [0.0] * len(QUESTION_FEATURES))
     return np.array(rows)
-
-
-def trade_off(probabilities: np.ndarray, labels: np.ndarray) -> list[dict[str, float]]:
-    curve = []
-    for threshold in np.round(np.arange(0.05, 0.96, 0.05), 2):
-        refused = probabilities < threshold
-        curve.append({"threshold": float(threshold),
-                      "refusal_recall": round(float(refused[labels == 0].mean()), 3),
-                      "false_refusal_rate": round(float(refused[labels == 1].mean()), 3)})  # fmt: skip
-    return curve
 
 
 def off_topic_questions(count: int) -> list[str]:
@@ -279,23 +271,30 @@ def answerable_model(
     rows = question_rows(assistant, sentence, [q.question for q in dev])
     labels = np.array([int(q.answerable) for q in dev])
     extra = question_rows(assistant, sentence, off_topic_questions(off_topic)) if off_topic else rows[:0]
-    held_out = np.zeros(len(labels))
-    for train, held in StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED).split(rows, labels):
+    held_out, extra_held_out = np.zeros(len(labels)), np.zeros(len(extra))
+    # The off-topic questions are held out in folds of their own alongside the dev questions'.
+    extra_folds = np.arange(len(extra)) % FOLDS
+    dev_folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED).split(rows, labels)
+    for fold, (train, held) in enumerate(dev_folds):
+        extra_train = extra[extra_folds != fold]
         fitted = Logistic(
             QUESTION_FEATURES,
-            *_signed_fit(np.vstack([rows[train], extra]), np.concatenate([labels[train], np.zeros(len(extra))])),
+            *_signed_fit(
+                np.vstack([rows[train], extra_train]), np.concatenate([labels[train], np.zeros(len(extra_train))])
+            ),
         )
         held_out[held] = fitted.probability(rows[held])
-    curve = trade_off(held_out, labels)
-    allowed = [point for point in curve if point["false_refusal_rate"] <= MAX_FALSE_REFUSALS]
-    chosen = max(allowed, key=lambda p: (p["refusal_recall"], -p["false_refusal_rate"])) if allowed else curve[0]
+        extra_held_out[extra_folds == fold] = fitted.probability(extra[extra_folds == fold])
+    curve = trade_off(held_out, labels, extra_held_out)
+    chosen = choose_threshold(curve, MAX_FALSE_REFUSALS)
     print(f"\nanswer-or-refuse, {FOLDS}-fold cross-validated on {len(labels)} dev questions "
           f"({int(labels.sum())} answerable):")  # fmt: skip
-    print(f"{'threshold':>10} {'refusal recall':>15} {'false refusals':>15}")
+    print(f"{'threshold':>10} {'refusal recall':>15} {'off-topic refused':>18} {'false refusals':>15}")
     for point in curve:
         mark = "  <- chosen" if point is chosen else ""
         print(
-            f"{point['threshold']:>10.2f} {point['refusal_recall']:>15.3f} {point['false_refusal_rate']:>15.3f}{mark}"
+            f"{point['threshold']:>10.2f} {point['refusal_recall']:>15.3f} {point['off_topic_refusal_recall']:>18.3f}"
+            f" {point['false_refusal_rate']:>15.3f}{mark}"
         )
     final = Logistic(
         QUESTION_FEATURES, *_signed_fit(np.vstack([rows, extra]), np.concatenate([labels, np.zeros(len(extra))]))

@@ -34,6 +34,10 @@ def is_evidence(hit_text: str, article_id: str, q: Question) -> bool:
     return article_id in q.gold_articles and any(piece in text for piece in evidence_pieces(q))
 
 
+# Retrieval is judged on the top 5, the issue targets' k, whatever number of passages the answer reads.
+EVIDENCE_K = 5
+
+
 def evidence_hit(q: Question, hits: list[Hit], k: int) -> bool:
     found = {h.article_id for h in hits[:k] if is_evidence(h.text, h.article_id, q)}
     return set(q.gold_articles) <= found

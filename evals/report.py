@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.beyond import markdown as beyond_markdown
+from evals.metrics import EVIDENCE_K
 
 try:  # the `charts` extra: without it the report is written without its charts
     import matplotlib
@@ -51,7 +52,12 @@ def write_report(runs: dict[str, dict[str, Any]], out_dir: Path, beyond: dict[st
 def markdown(runs: dict[str, dict[str, Any]], beyond: dict[str, Any] | None = None) -> str:
     modes = list(runs)
     first = runs[modes[0]]
-    lines = [f"# Eval report ({first['config']['backend']}, k={first['config']['k']})", ""]
+    evidence_k = min(first["config"]["k"], EVIDENCE_K)
+    lines = [
+        f"# Eval report ({first['config']['backend']}, answers reading k={first['config']['k']} passages; "
+        f"evidence judged in the top {evidence_k})",
+        "",
+    ]
     lines += [
         "## Summary",
         "",
@@ -77,7 +83,7 @@ def markdown(runs: dict[str, dict[str, Any]], beyond: dict[str, Any] | None = No
             "",
             "The dev questions calibrate the answerer; the test questions only measure it.",
             "",
-            "| mode | split | evidence hit@k | key-fact recall | refusal recall | false refusals |",
+            f"| mode | split | evidence hit@{evidence_k} | key-fact recall | refusal recall | false refusals |",
             "|---|---|---|---|---|---|",
         ]
     for mode, split, row in split_rows:
@@ -92,7 +98,7 @@ def markdown(runs: dict[str, dict[str, Any]], beyond: dict[str, Any] | None = No
         lines += [
             f"## By type ({mode})",
             "",
-            "| type | n | evidence hit@k | key-fact recall | refusal |",
+            f"| type | n | evidence hit@{evidence_k} | key-fact recall | refusal |",
             "|---|---|---|---|---|",
         ]
         for kind, row in run["by_type"].items():
@@ -134,7 +140,9 @@ def chart_by_type(run: dict[str, Any], path: Path, mode: str) -> None:
     hits = [run["by_type"][k].get("evidence_hit_at_k", 0.0) for k in kinds]
     fig, ax = plt.subplots(figsize=(9, 4))
     x = range(len(kinds))
-    ax.bar([i - 0.2 for i in x], hits, 0.4, label="evidence hit@k", color="#9ca3af")
+    ax.bar(
+        [i - 0.2 for i in x], hits, 0.4, label=f"evidence hit@{min(run['config']['k'], EVIDENCE_K)}", color="#9ca3af"
+    )
     ax.bar(
         [i + 0.2 for i in x], scores, 0.4, label="key-fact recall (refusal recall for unanswerable)", color="#2563eb"
     )

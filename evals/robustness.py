@@ -11,10 +11,11 @@ Each dev question is rewritten, keeping its meaning, the ways people type:
     casual      "What was the P/E of the ETF in July?"  -> "P/E of the ETF in July"
     clause      "How did X move in July 2024?"          -> "In July 2024, how did X move?"
 
-A question's outcome is whether its evidence is in the top k and whether the answer holds all its
-key facts (or, for an unanswerable one, whether it is refused). The report gives, per rewrite, the
-share of questions whose outcome is unchanged (rewrites that leave a question as it was are not
-counted), and the share whose outcome is good before and after.
+A question's outcome is whether its evidence is in the top 5 (evals/metrics.py, EVIDENCE_K) and
+whether the answer, reading k passages, holds all its key facts (or, for an unanswerable one, whether
+it is refused). The report gives, per rewrite, the share of questions whose outcome is unchanged
+(rewrites that leave a question as it was are not counted), and the share whose outcome is good before
+and after.
 """
 
 from __future__ import annotations
@@ -30,10 +31,11 @@ from pathlib import Path
 from tqdm import tqdm
 
 from evals.dataset import Question, load_questions
+from evals.metrics import EVIDENCE_K
 from evals.run import score_question
 from rag.assistant import Assistant
 from rag.question.glossary import default_glossary
-from rag.settings import DEFAULT_CORPUS_DIR
+from rag.settings import DEFAULT_CORPUS_DIR, DEFAULT_TOP_K
 
 SEED = 7
 _OPENER = re.compile(
@@ -90,14 +92,14 @@ REWRITES: dict[str, Callable[[str], str]] = {
 
 
 def outcome(assistant: Assistant, q: Question, asked: str, k: int) -> tuple[bool, bool]:
-    """(evidence in the top k, answer right): all key facts, or a refusal for an unanswerable question."""
+    """(evidence in the top EVIDENCE_K, answer right): all key facts, or a refusal for an unanswerable question."""
     r = score_question(assistant, replace(q, question=asked), k=k, mode="hybrid")
     if not q.answerable:
         return True, r.refused
     return bool(r.evidence_hit), (r.fact_recall or 0.0) == 1.0
 
 
-def measure(assistant: Assistant, questions: list[Question], k: int = 5) -> dict[str, dict[str, float]]:
+def measure(assistant: Assistant, questions: list[Question], k: int = DEFAULT_TOP_K) -> dict[str, dict[str, float]]:
     """Per rewrite: questions changed, share whose outcome is unchanged, share right before and after; and "all"."""
     base = {q.id: outcome(assistant, q, q.question, k) for q in tqdm(questions, desc="as written", leave=False)}
     table: dict[str, dict[str, float]] = {}
@@ -118,8 +120,9 @@ def measure(assistant: Assistant, questions: list[Question], k: int = 5) -> dict
 
 def markdown(table: dict[str, dict[str, float]], split: str, count: int, k: int) -> str:
     lines = [
-        f"Robustness on the {split} split ({count} questions, k={k}): the share of rewritten questions whose "
-        "outcome (evidence in the top k; all key facts, or a refusal when unanswerable) is unchanged.",
+        f"Robustness on the {split} split ({count} questions, answers reading k={k} passages): the share of "
+        f"rewritten questions whose outcome (evidence in the top {EVIDENCE_K}; all key facts, or a refusal when "
+        "unanswerable) is unchanged.",
         "",
         "| rewrite | questions changed | outcome unchanged | right before and after |",
         "|---|---|---|---|",
@@ -135,7 +138,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m evals.robustness", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     parser.add_argument("--split", choices=["dev", "test"], default="dev")
-    parser.add_argument("-k", type=int, default=5)
+    parser.add_argument("-k", type=int, default=DEFAULT_TOP_K)
     parser.add_argument("--out", type=Path, help="also write the table here (markdown)")
     args = parser.parse_args()
     questions = [q for q in load_questions() if q.split == args.split]

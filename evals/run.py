@@ -13,6 +13,7 @@ from evals.dataset import Question
 from evals.judge import FaithfulnessJudge
 from rag.assistant import Assistant
 from rag.retrieve.hybrid import Mode
+from rag.settings import DEFAULT_TOP_K
 
 
 @dataclass
@@ -62,7 +63,7 @@ def run_eval(
     assistant: Assistant,
     questions: list[Question],
     *,
-    k: int = 5,
+    k: int = DEFAULT_TOP_K,
     mode: Mode = "hybrid",
     progress: bool = True,
     judge: FaithfulnessJudge | None = None,
@@ -85,6 +86,10 @@ def score_question(
 ) -> QuestionResult:
     ranked = assistant.retrieve(q.question, k=max(k, 10), mode=mode)
     answer = assistant.ask(q.question, k=k, mode=mode)
+    # On a top EVIDENCE_K of its own: a top k is not the first k of a longer list, since the best text
+    # matches stay in the top k whatever the periods say (rag/retrieve/hybrid.py, TEXT_KEEP).
+    evidence_k = min(k, m.EVIDENCE_K)
+    evidence_hits = answer.hits if k == evidence_k else assistant.retrieve(q.question, k=evidence_k, mode=mode)
     hits_by_id = {h.chunk_id: h for h in answer.hits}
     cited = [(c.article_id, hits_by_id[c.chunk_id].text) for c in answer.citations if c.chunk_id in hits_by_id]
     relevant_total = sum(m.is_evidence(h.text, h.article_id, q) for h in assistant.retrieve(q.question, k=50))
@@ -92,9 +97,7 @@ def score_question(
         id=q.id, type=q.type, split=q.split, question=q.question, expected=q.answer, answer=answer.text,
         refused=answer.refused, backend=answer.backend,
         cited=[f"[{c.n}] {c.publisher} {c.published} {c.article_id}" for c in answer.citations],
-        # On the k passages the answer read: a top k is not the first k of a longer list, since the best
-        # text matches stay in the top k whatever the periods say (rag/retrieve/hybrid.py, TEXT_KEEP).
-        evidence_hit=m.evidence_hit(q, answer.hits, k) if q.answerable else None,
+        evidence_hit=m.evidence_hit(q, evidence_hits, evidence_k) if q.answerable else None,
         reciprocal_rank=m.reciprocal_rank(q, ranked) if q.answerable else None,
         ndcg10=m.ndcg_at_10(q, ranked, relevant_total) if q.answerable else None,
         fact_recall=m.key_fact_recall(q, answer) if q.answerable else None,

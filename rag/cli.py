@@ -32,7 +32,7 @@ from rag.ingest.documents import OVERRIDABLE_FIELDS, check_overrides
 from rag.records import Answer
 from rag.redact import redact, redact_logs
 from rag.retrieve.filters import Filters
-from rag.settings import Settings
+from rag.settings import DEFAULT_TOP_K, Settings
 
 if TYPE_CHECKING:
     from rag.assistant import Assistant
@@ -112,7 +112,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     ask = commands.add_parser("ask", help="answer a question from the articles, with sources")
     ask.add_argument("question")
-    ask.add_argument("-k", type=int, default=None, help="number of chunks to retrieve (default 5)")
+    ask.add_argument(
+        "-k",
+        type=int,
+        default=None,
+        help=f"number of chunks to retrieve and answer from (default RAG_TOP_K or {DEFAULT_TOP_K})",
+    )
     ask.add_argument(
         "--from",
         dest="published_from",

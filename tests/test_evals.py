@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from evals import metrics as m
 from evals.__main__ import gate
 from evals.__main__ import main as eval_main
 from evals.dataset import QUESTIONS_PATH, load_questions
+from evals.refusal_curve import choose_threshold, trade_off
 from evals.report import BASELINE_DIR
 from evals.run import score_question
 from rag.errors import InputError
@@ -89,6 +91,53 @@ def test_evidence_is_looked_for_in_the_passages_the_answer_read(tmp_path: Path) 
     hits = [hit("x", "Unrelated."), hit("w", "Other."), hit("v", "More."), hit("y", "It will return 15% next year.")]
     result = score_question(TopKNotAPrefix(hits), q, k=2, mode="hybrid")  # type: ignore[arg-type]
     assert result.evidence_hit and result.reciprocal_rank == 0.25  # found in the answer's top 2, 4th of the top 10
+
+
+class ReadsEight:
+    """An assistant whose answer reads 8 passages; a top 5 of its own keeps `kept` (a text match) in it."""
+
+    def __init__(self, hits: list[Hit], kept: Hit | None) -> None:
+        self.hits, self.kept = hits, kept
+
+    def retrieve(self, question: str, *, k: int, mode: str = "hybrid") -> list[Hit]:
+        top = self.hits[:k]
+        return top if self.kept is None or self.kept in top else [*top[: k - 1], self.kept]
+
+    def ask(self, question: str, *, k: int, mode: str = "hybrid") -> Answer:
+        return Answer(question=question, text="It returns 15% [1].", refused=False, citations=[],
+                      hits=self.retrieve(question, k=k), backend="test")  # fmt: skip
+
+
+def test_evidence_is_judged_in_a_top_5_whatever_the_answer_reads(tmp_path: Path) -> None:
+    q = load_questions(write_lines(tmp_path, GOOD))[0]
+    others = [hit(f"o{i}", "Unrelated.") for i in range(6)]
+    evidence = hit("y", "It will return 15% next year.")
+    # 7th of the 8 passages the answer reads: not in the top 5, though the answer read it.
+    assert not score_question(
+        ReadsEight([*others, evidence, hit("z", "More.")], None), q, k=8, mode="hybrid"
+    ).evidence_hit  # type: ignore[arg-type]
+    # 7th of the 8, but kept in a top 5 of its own: in the top 5.
+    assert score_question(
+        ReadsEight([*others, evidence, hit("z", "More.")], evidence), q, k=8, mode="hybrid"
+    ).evidence_hit  # type: ignore[arg-type]
+    assert m.EVIDENCE_K == 5
+
+
+def test_the_shipped_threshold_refuses_the_most_near_misses_within_the_bound() -> None:
+    dev = np.array([0.1, 0.3, 0.8, 0.5, 0.9, 0.95, 0.97, 0.99])
+    labels = np.array([0, 0, 0, 1, 1, 1, 1, 1])  # three near misses, five answerable questions
+    off_topic = np.array([0.22, 0.28, 0.42])
+    curve = trade_off(dev, labels, off_topic)
+    at = {p["threshold"]: p for p in curve}
+    assert at[0.35] == {"threshold": 0.35, "refusal_recall": 0.667, "off_topic_refusal_recall": 0.667,
+                        "false_refusal_rate": 0.0}  # fmt: skip
+    # 0.35 to 0.5 refuse two near misses and no answerable question; of those, 0.45 and 0.5 refuse every
+    # off-topic question too, and the lower of the two is taken.
+    assert choose_threshold(curve, 0.0)["threshold"] == 0.45
+    # Allowed one answerable refusal in five, 0.85 and 0.9 refuse all three near misses.
+    assert choose_threshold(curve, 0.2)["threshold"] == 0.85
+    # No threshold within the bound: the lowest.
+    assert choose_threshold(trade_off(np.array([0.01, 0.02]), np.array([0, 1]), np.array([])), 0.0)["threshold"] == 0.05
 
 
 def test_metric_definitions_on_a_worked_example(tmp_path: Path) -> None:

@@ -61,8 +61,9 @@ def test_answer_is_cited_renumbered_and_checked(openai_server: OpenAIServer, mak
 
 def test_only_cited_sources_are_listed(openai_server: OpenAIServer, make_llm_assistant: MakeAssistant):
     openai_server.reply("Goldman Sachs sees the Russell 2000 with a 15% upside in the next 12 months [3].")
-    answer = make_llm_assistant().ask(GOLDMAN)
-    assert len(answer.hits) == 5 and [c.n for c in answer.citations] == [1]
+    assistant = make_llm_assistant()
+    answer = assistant.ask(GOLDMAN)
+    assert len(answer.hits) == assistant.settings.top_k > 1 and [c.n for c in answer.citations] == [1]
     assert answer.text.endswith("[1].")
 
 
