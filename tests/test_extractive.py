@@ -15,7 +15,7 @@ import pytest
 from rag.answer.answer_model import QUESTION_FEATURES, AnswerModel, Logistic, default_model
 from rag.answer.extractive import ExtractiveAnswerer
 from rag.answer.quotes import compose
-from rag.answer.sentence_features import FEATURES, candidates, features, read_question
+from rag.answer.sentence_features import FEATURES, QuestionSignals, candidates, features, read_question
 from rag.index.bm25 import KeywordIndex
 from rag.question.glossary import Glossary
 from rag.records import Hit
@@ -175,6 +175,18 @@ def test_a_short_form_and_its_spelled_out_phrase_count_once_whichever_a_sentence
     partial = features(asked, candidates([hit("Orchard flagged weak quartz demand, per the Quartz Council.")]),
                        np.array([0.5]))  # fmt: skip
     assert 0.0 < partial[0][coverage] < 1.0 and partial[0][names_found] == 0.0
+
+
+def test_coverage_weighs_each_concept_by_its_rarest_form_once() -> None:
+    gold, bofa = (frozenset({"gold"}),), (frozenset({"bofa"}), frozenset({"bank", "america"}))
+    idf = {"gold": 2.0, "bofa": 3.0, "bank": 1.0, "america": 1.0}
+    asked = QuestionSignals("q", idf, [gold, bofa], [], None)
+    # "gold" weighs 2; the BofA concept weighs its commoner form's 2 (bank + america), not 3 + 1 + 1.
+    assert asked.coverage(set()) == 0.0
+    assert asked.coverage({"gold"}) == 0.5
+    assert asked.coverage({"bank"}) == 0.25  # half of the phrase: half of the concept
+    assert asked.coverage({"gold", "bofa"}) == asked.coverage({"gold", "bank", "america"}) == 1.0
+    assert QuestionSignals("q", {}, [], [], None).coverage({"gold"}) == 0.0
 
 
 def test_a_sentence_quoted_with_its_antecedent_holds_the_name_the_antecedent_gives() -> None:

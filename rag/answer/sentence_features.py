@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -109,18 +109,36 @@ class QuestionSignals:
         A short form and its phrase count once: "bofa (Bank of America)" is covered as much by "BofA"
         as by "Bank of America", where counted as three terms it would favour the spelled-out form.
         """
-        total = covered = 0.0
-        for forms, weights in zip(self.concepts, self._form_weights):
-            shares = [sum(self.idf[t] for t in form & found) / w if w else 0.0 for form, w in zip(forms, weights)]
-            # A concept is as common as its most common form: weighted by the lowest of its forms' idf.
-            total += min(weights)
-            covered += min(weights) * max(shares)
-        return covered / total if total else 0.0
+        words, phrases, total = self._weighted_concepts
+        if not total:
+            return 0.0
+        covered = sum(weight for word, weight in words if word in found)
+        for weight, forms in phrases:
+            covered += weight * max(
+                (sum(idf for t, idf in form if t in found) / summed if summed else 0.0) for form, summed in forms
+            )
+        return covered / total
 
     @cached_property
-    def _form_weights(self) -> list[list[float]]:
-        """Each concept's forms' summed idf, read by `coverage` for every candidate: computed once."""
-        return [[sum(self.idf[t] for t in form) for form in forms] for forms in self.concepts]
+    def _weighted_concepts(
+        self,
+    ) -> tuple[list[tuple[str, float]], list[tuple[float, list[tuple[list[tuple[str, float]], float]]]], float]:
+        """The question's concepts weighted, worked out once since `coverage` reads them for every candidate:
+        those written as one word, as (word, idf); the others with their forms as (term, idf) pairs beside their
+        summed idf; and the weights' total.
+
+        A concept is as common as its most common form: weighted by the lowest of its forms' summed idf.
+        """
+        words, phrases = [], []
+        for forms in self.concepts:
+            if len(forms) == 1 and len(forms[0]) == 1:
+                (word,) = forms[0]
+                words.append((word, self.idf[word]))
+                continue
+            pairs = [[(t, self.idf[t]) for t in sorted(form)] for form in forms]
+            summed = [sum(idf for _, idf in form) for form in pairs]
+            phrases.append((min(summed), list(zip(pairs, summed))))
+        return words, phrases, sum(w for _, w in words) + sum(w for w, _ in phrases)
 
     def names_found(self, found: set[str] | frozenset[str]) -> float:
         """The share of the question's names that `found` holds in one of their forms (1 when it names none)."""
@@ -176,42 +194,41 @@ def features(
         return np.zeros((0, len(FEATURES)))
     named = periods(asked.question)
     rows = []
-    # A chunk's words and period fit, and a sentence's words (it is also its neighbours' previous or following
-    # sentence), are the same for every candidate that reads them: computed once each.
-    chunk_facts: dict[str, tuple[set[str], bool]] = {}
-    words: dict[str, set[str]] = {}
-
-    def words_of(text: str) -> set[str]:
-        if text not in words:
-            words[text] = set(terms(text))
-        return words[text]
-
+    # A chunk's coverage and period fit are the same for every candidate of the chunk: computed once each.
+    chunk_facts: dict[str, tuple[float, bool]] = {}
     for c in found:
         published = c.hit.published
         # "this year" in news of 2024 names 2024, as a question typed later would.
-        sentence_terms = words_of(c.sentence) | {str(y) for y in relative_years(c.sentence, published)}
+        sentence_terms = _words(c.sentence) | {str(y) for y in relative_years(c.sentence, published)}
         if c.hit.chunk_id not in chunk_facts:
             in_period = not named or any(p.covers(published) or p.mentioned_in(c.hit.text, published) for p in named)
-            chunk_facts[c.hit.chunk_id] = (set(terms(c.hit.text)), in_period)
-        chunk_terms, in_period = chunk_facts[c.hit.chunk_id]
+            chunk_facts[c.hit.chunk_id] = (asked.coverage(_words(c.hit.text)), in_period)
+        chunk_coverage, in_period = chunk_facts[c.hit.chunk_id]
         in_sentence = not named or any(p.mentioned_in(c.text, published) for p in named)
         rows.append([
             0.0, 0.0,  # similarity and its gap, filled below
             asked.coverage(sentence_terms), 0.0,
-            asked.coverage(sentence_terms | words_of(c.previous)),
-            asked.coverage(chunk_terms),
+            asked.coverage(sentence_terms | _words(c.previous)),
+            chunk_coverage,
             1.0 / c.rank,
             asked.names_found(sentence_terms),
             float(answer_types.holds(asked.kind, c.text, asked.question)),
             float(in_period),
             float(in_sentence),
-            asked.coverage(sentence_terms | words_of(c.following)),
+            asked.coverage(sentence_terms | _words(c.following)),
         ])  # fmt: skip
     table = np.array(rows, dtype=np.float64)
     table[:, 0] = similarity
     table[:, 1] = similarity - similarity.max()
     table[:, 3] = table[:, 2] - table[:, 2].max()
     return table
+
+
+@lru_cache(maxsize=20_000)
+def _words(text: str) -> frozenset[str]:
+    """A text's terms as a set. The same passages come back question after question, and a sentence is also
+    its neighbours' previous and following one, so each text is split into terms once."""
+    return frozenset(terms(text))
 
 
 def similarities(
