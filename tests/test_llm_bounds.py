@@ -7,7 +7,6 @@ deadline ends some other way (the client's own timeout, after its retries), and 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import pytest
@@ -123,10 +122,28 @@ def test_a_reply_that_is_not_json_is_a_clear_message_and_the_fallback_answers(
 # -- the circuit breaker ---------------------------------------------------------------------------
 
 
+class Clock:
+    """A breaker's clock whose seconds pass only when the test moves it on."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def breaker_clock(assistant: Assistant) -> Clock:
+    """Give the breaker of the assistant's model a test clock (the rewriter shares the model, and so the breaker)."""
+    clock = Clock()
+    assistant.answerer.model.breaker.clock = clock  # type: ignore[attr-defined]
+    return clock
+
+
 def test_after_failures_in_a_row_the_model_is_skipped_then_tried_again(
     openai_server: OpenAIServer, make_llm_assistant: MakeAssistant
 ):
     assistant = make_llm_assistant(llm_max_retries=0, llm_breaker_failures=2, llm_breaker_seconds=1)
+    clock = breaker_clock(assistant)
     openai_server.fail(500, times=2)
     assert [assistant.ask(GOLDMAN).backend for _ in range(2)] == ["extractive", "extractive"]
 
@@ -141,7 +158,7 @@ def test_after_failures_in_a_row_the_model_is_skipped_then_tried_again(
         ) in answer.notice
     assert "The follow-up was rewritten by keywords instead." in follow_up.notice
 
-    time.sleep(1.1)  # the cool-down is over: one trial call, which succeeds and closes the breaker
+    clock.now += 1.1  # the cool-down is over: one trial call, which succeeds and closes the breaker
     openai_server.reply(SENTENCE)
     openai_server.reply(SENTENCE)
     assert [assistant.ask(GOLDMAN).backend for _ in range(2)] == ["openai:gpt-4o-mini"] * 2
@@ -155,9 +172,10 @@ def test_a_failed_trial_call_opens_the_breaker_again_at_once(
     assistant = make_llm_assistant(
         llm_max_retries=0, llm_breaker_failures=2, llm_breaker_seconds=1, llm_first_token_seconds=0.5
     )
+    clock = breaker_clock(assistant)
     for _ in range(2):
         assistant.ask(GOLDMAN)
-    time.sleep(1.1)
+    clock.now += 1.1
     trial = assistant.ask(GOLDMAN)
     assert len(openai_server.requests) == 3 and "no text within 0.5 s" in trial.notice
     again = assistant.ask(GOLDMAN)
@@ -168,11 +186,14 @@ def test_a_failed_trial_call_opens_the_breaker_again_at_once(
 
 
 def test_the_breaker_lets_one_trial_through_and_no_one_else() -> None:
-    breaker = Breaker(failures=1, cool_down=0.2)
+    clock = Clock()
+    breaker = Breaker(failures=1, cool_down=0.2, clock=clock)
     assert breaker.wait() == 0.0
     breaker.record("cannot connect")
-    assert 0 < breaker.wait() <= 0.2
-    time.sleep(0.25)
+    assert breaker.wait() == pytest.approx(0.2)
+    clock.now += 0.15
+    assert breaker.wait() == pytest.approx(0.05), "still cooling down"
+    clock.now += 0.1
     assert breaker.wait() == 0.0, "the trial call"
     assert breaker.wait() > 0, "others are skipped while the trial runs"
     breaker.record(None)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,9 +101,10 @@ class Reply:
 class Breaker:
     """Counts failed calls in a row; after `failures` of them, `wait()` says how long to skip the model."""
 
-    def __init__(self, *, failures: int, cool_down: float) -> None:
+    def __init__(self, *, failures: int, cool_down: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.failures = failures  # 0: never skip
         self.cool_down = cool_down
+        self.clock = clock  # seconds, only ever compared with itself
         self.failed = 0  # failed calls in a row
         self.last_failure = ""
         self._open_until: float | None = None
@@ -114,7 +115,7 @@ class Breaker:
         with self._lock:
             if self._open_until is None:
                 return 0.0
-            now = time.monotonic()
+            now = self.clock()
             if now < self._open_until:
                 return self._open_until - now
             # The trial: others wait for its outcome, which record() settles one way or the other.
@@ -129,4 +130,4 @@ class Breaker:
                 return
             self.failed, self.last_failure = self.failed + 1, failure
             if self.failures and self.failed >= self.failures:
-                self._open_until = time.monotonic() + self.cool_down
+                self._open_until = self.clock() + self.cool_down
