@@ -34,7 +34,7 @@ def is_evidence(hit_text: str, article_id: str, q: Question) -> bool:
     return article_id in q.gold_articles and any(piece in text for piece in evidence_pieces(q))
 
 
-# Retrieval is judged on the top 5, the issue targets' k, whatever number of passages the answer reads.
+# Retrieval is judged on the top 5, the k its targets are set at, whatever number of passages the answer reads.
 EVIDENCE_K = 5
 
 
