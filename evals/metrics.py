@@ -38,6 +38,11 @@ def is_evidence(hit_text: str, article_id: str, q: Question) -> bool:
 EVIDENCE_K = 5
 
 
+def evidence_k(k: int) -> int:
+    """The top k that evidence is judged in when answers read k passages: EVIDENCE_K, or k when fewer."""
+    return min(k, EVIDENCE_K)
+
+
 def evidence_hit(q: Question, hits: list[Hit], k: int) -> bool:
     found = {h.article_id for h in hits[:k] if is_evidence(h.text, h.article_id, q)}
     return set(q.gold_articles) <= found

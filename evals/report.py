@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.beyond import markdown as beyond_markdown
-from evals.metrics import EVIDENCE_K
+from evals.metrics import evidence_k
 
 try:  # the `charts` extra: without it the report is written without its charts
     import matplotlib
@@ -52,10 +52,10 @@ def write_report(runs: dict[str, dict[str, Any]], out_dir: Path, beyond: dict[st
 def markdown(runs: dict[str, dict[str, Any]], beyond: dict[str, Any] | None = None) -> str:
     modes = list(runs)
     first = runs[modes[0]]
-    evidence_k = min(first["config"]["k"], EVIDENCE_K)
+    judged_k = evidence_k(first["config"]["k"])
     lines = [
         f"# Eval report ({first['config']['backend']}, answers reading k={first['config']['k']} passages; "
-        f"evidence judged in the top {evidence_k})",
+        f"evidence judged in the top {judged_k})",
         "",
     ]
     lines += [
@@ -83,7 +83,7 @@ def markdown(runs: dict[str, dict[str, Any]], beyond: dict[str, Any] | None = No
             "",
             "The dev questions calibrate the answerer; the test questions only measure it.",
             "",
-            f"| mode | split | evidence hit@{evidence_k} | key-fact recall | refusal recall | false refusals |",
+            f"| mode | split | evidence hit@{judged_k} | key-fact recall | refusal recall | false refusals |",
             "|---|---|---|---|---|---|",
         ]
     for mode, split, row in split_rows:
@@ -98,7 +98,7 @@ def markdown(runs: dict[str, dict[str, Any]], beyond: dict[str, Any] | None = No
         lines += [
             f"## By type ({mode})",
             "",
-            f"| type | n | evidence hit@{evidence_k} | key-fact recall | refusal |",
+            f"| type | n | evidence hit@{judged_k} | key-fact recall | refusal |",
             "|---|---|---|---|---|",
         ]
         for kind, row in run["by_type"].items():
@@ -140,9 +140,7 @@ def chart_by_type(run: dict[str, Any], path: Path, mode: str) -> None:
     hits = [run["by_type"][k].get("evidence_hit_at_k", 0.0) for k in kinds]
     fig, ax = plt.subplots(figsize=(9, 4))
     x = range(len(kinds))
-    ax.bar(
-        [i - 0.2 for i in x], hits, 0.4, label=f"evidence hit@{min(run['config']['k'], EVIDENCE_K)}", color="#9ca3af"
-    )
+    ax.bar([i - 0.2 for i in x], hits, 0.4, label=f"evidence hit@{evidence_k(run['config']['k'])}", color="#9ca3af")
     ax.bar(
         [i + 0.2 for i in x], scores, 0.4, label="key-fact recall (refusal recall for unanswerable)", color="#2563eb"
     )

@@ -88,7 +88,7 @@ def score_question(
     answer = assistant.ask(q.question, k=k, mode=mode)
     # On a top EVIDENCE_K of its own: a top k is not the first k of a longer list, since the best text
     # matches stay in the top k whatever the periods say (rag/retrieve/hybrid.py, TEXT_KEEP).
-    evidence_k = min(k, m.EVIDENCE_K)
+    evidence_k = m.evidence_k(k)
     evidence_hits = answer.hits if k == evidence_k else assistant.retrieve(q.question, k=evidence_k, mode=mode)
     hits_by_id = {h.chunk_id: h for h in answer.hits}
     cited = [(c.article_id, hits_by_id[c.chunk_id].text) for c in answer.citations if c.chunk_id in hits_by_id]

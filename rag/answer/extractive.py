@@ -37,7 +37,7 @@ from rag.index.embeddings import Embedder, VectorCache
 from rag.question.glossary import Glossary, default_glossary
 from rag.question.periods import nearest_period, periods
 from rag.records import Answer, Hit
-from rag.text.terms import QUESTION_TERMS, terms
+from rag.text.terms import QUESTION_TERMS, term_set, terms
 
 # Sentences quoted at most: the best, and those that rival it and add what was asked (docs/experiments.md).
 MAX_SENTENCES = 3
@@ -117,7 +117,7 @@ class ExtractiveAnswerer:
         """QUESTION_FEATURES for a question whose candidates are `ranked` (best first)."""
         best = ranked[0]
         asked = self._signals(question)
-        names_found = asked.names_found(set(terms(f"{best.hit.title} {best.hit.publisher} {best.hit.text}")))
+        names_found = asked.names_found(term_set(best.hit.text) | term_set(f"{best.hit.title} {best.hit.publisher}"))
         values = {
             "best_score": best.score,
             "best_similarity": max(s.feature("similarity") for s in ranked),

@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 import numpy as np
 
@@ -43,7 +43,7 @@ from rag.question.periods import periods, relative_years
 from rag.records import Hit
 from rag.text.months import MONTH_NUMBERS
 from rag.text.sentences import split_sentences
-from rag.text.terms import QUESTION_TERMS, names, terms
+from rag.text.terms import QUESTION_TERMS, names, term_set, terms
 
 FEATURES = (
     "similarity", "similarity_gap", "coverage", "coverage_gap", "context_coverage", "chunk_coverage",
@@ -163,7 +163,7 @@ def read_question(question: str, vocabulary: KeywordIndex, glossary: Glossary) -
             names_as[word] = forms
     concepts += [(frozenset({t}),) for t in sorted(set(terms(rest)) - QUESTION_TERMS)]
     named: list[Concept] = []
-    for name in names(question) + _time_words(question):
+    for name in names(question) + _timeterm_set(question):
         if name in names_as:
             named.append(names_as[name])
         elif glossary.phrases(name) and not all(vocabulary.knows(t) for t in terms(name)):
@@ -175,7 +175,7 @@ def read_question(question: str, vocabulary: KeywordIndex, glossary: Glossary) -
     return QuestionSignals(question, idf, concepts, named, answer_types.wanted(question))
 
 
-def _time_words(question: str) -> list[str]:
+def _timeterm_set(question: str) -> list[str]:
     """Month names and quarters typed in lower case, which names() misses: "r2k in october 2024" -> ["october"]."""
     return [w for w in re.findall(r"[a-z]+\d?", question) if w in TIME_WORDS]
 
@@ -199,36 +199,29 @@ def features(
     for c in found:
         published = c.hit.published
         # "this year" in news of 2024 names 2024, as a question typed later would.
-        sentence_terms = _words(c.sentence) | {str(y) for y in relative_years(c.sentence, published)}
+        sentence_terms = term_set(c.sentence) | {str(y) for y in relative_years(c.sentence, published)}
         if c.hit.chunk_id not in chunk_facts:
             in_period = not named or any(p.covers(published) or p.mentioned_in(c.hit.text, published) for p in named)
-            chunk_facts[c.hit.chunk_id] = (asked.coverage(_words(c.hit.text)), in_period)
+            chunk_facts[c.hit.chunk_id] = (asked.coverage(term_set(c.hit.text)), in_period)
         chunk_coverage, in_period = chunk_facts[c.hit.chunk_id]
         in_sentence = not named or any(p.mentioned_in(c.text, published) for p in named)
         rows.append([
             0.0, 0.0,  # similarity and its gap, filled below
             asked.coverage(sentence_terms), 0.0,
-            asked.coverage(sentence_terms | _words(c.previous)),
+            asked.coverage(sentence_terms | term_set(c.previous)),
             chunk_coverage,
             1.0 / c.rank,
             asked.names_found(sentence_terms),
             float(answer_types.holds(asked.kind, c.text, asked.question)),
             float(in_period),
             float(in_sentence),
-            asked.coverage(sentence_terms | _words(c.following)),
+            asked.coverage(sentence_terms | term_set(c.following)),
         ])  # fmt: skip
     table = np.array(rows, dtype=np.float64)
     table[:, 0] = similarity
     table[:, 1] = similarity - similarity.max()
     table[:, 3] = table[:, 2] - table[:, 2].max()
     return table
-
-
-@lru_cache(maxsize=20_000)
-def _words(text: str) -> frozenset[str]:
-    """A text's terms as a set. The same passages come back question after question, and a sentence is also
-    its neighbours' previous and following one, so each text is split into terms once."""
-    return frozenset(terms(text))
 
 
 def similarities(

@@ -39,6 +39,13 @@ def terms(text: str) -> list[str]:
     return [_stem(w) for w in words]
 
 
+@lru_cache(maxsize=20_000)
+def term_set(text: str) -> frozenset[str]:
+    """A text's terms as a set, split once: answer scoring reads the same passages and sentences question after
+    question, and a sentence again as its neighbours' previous and following one."""
+    return frozenset(terms(text))
+
+
 def names(text: str) -> list[str]:
     """Words that name something: capitalised after the first word, acronyms, and numbers.
 
